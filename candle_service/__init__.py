@@ -1,0 +1,1 @@
+"""candle_service."""

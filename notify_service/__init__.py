@@ -1,0 +1,1 @@
+"""notify_service."""
