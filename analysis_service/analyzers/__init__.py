@@ -1,0 +1,1 @@
+"""Built-in analyzers: one module per seed analyzer, discovered by the registry."""

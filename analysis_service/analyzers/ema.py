@@ -1,0 +1,43 @@
+"""Exponential moving average `ema<source><period>`, seeded with the running mean and
+emitted from the first candle (seed: src/vm/Analyzers/list/ema.js, helpers/EMA.js)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from analysis_service.analyzers._source import source_getter
+from analysis_service.engine.candle import Candle
+from analysis_service.engine.io import AnalyzerIO
+from analysis_service.engine.plugin import Analyzer, Param
+from analysis_service.helpers.averages import EMA as EMAHelper
+
+_NAME = re.compile(r"ema([cohlv])(\d+)$")
+
+
+class EMA(Analyzer):
+    KIND = "ema"
+    PARAMS = (
+        Param("source", str, "c", "candle value: c, o, h, l or v"),
+        Param("period", int, 20, "EMA length; alpha = 2/(period+1)"),
+    )
+    INSTANCES = {
+        f"emac{p}": {"source": "c", "period": p} for p in (9, 18, 20, 21, 35, 50, 100, 144, 200)
+    }
+    WRITES = ("{id}",)
+
+    def __init__(self, name: str, **params: Any) -> None:
+        super().__init__(name, **params)
+        self.get_value = source_getter(self.params["source"])
+        self.ema = EMAHelper(self.params["period"])
+
+    @classmethod
+    def instance_params(cls, name: str) -> dict[str, Any] | None:
+        m = _NAME.match(name)
+        return {"source": m.group(1), "period": int(m.group(2))} if m else None
+
+    def add_candle(self, candle: Candle, io: AnalyzerIO) -> None:
+        v = self.ema.update(self.get_value(candle))
+        io.flags[self.name] = v
+        if io.annotate:
+            io.debug.on_chart(candle, self.name, v)

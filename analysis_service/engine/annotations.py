@@ -1,0 +1,104 @@
+"""Chart annotations (seed: src/vm/Processor/CandleDebug.js).
+
+Stored per ticker and per candle open time. Items on candles older than the
+ticker's 300-candle window are refused, as in the seed. The store prunes lazily
+(only when it has grown past twice the window) to keep the per-candle path cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analysis_service.engine.candle import Candle
+from analysis_service.engine.timeframes import tf_length
+
+Annotation = dict[str, Any]
+
+
+class CandleDebug:
+    """Annotations of one ticker."""
+
+    __slots__ = ("enabled", "forgot_before", "items", "source", "window")
+
+    def __init__(self, enabled: bool = True, window: int = 300) -> None:
+        self.enabled = enabled
+        self.source = "none"
+        self.items: dict[int, list[Annotation]] = {}
+        self.forgot_before = -1
+        self.window = window
+
+    def _add(self, candle: Candle, entry: Annotation) -> None:
+        t = candle.open_time
+        if t <= self.forgot_before:
+            return
+        lst = self.items.get(t)
+        if lst is None:
+            self.items[t] = [entry]
+        else:
+            lst.append(entry)
+
+    def forget_before(self, time: int) -> None:
+        self.forgot_before = time
+        if len(self.items) > 2 * self.window:
+            self.items = {k: v for k, v in self.items.items() if k > time}
+
+    def get(self, since: int | None = None) -> dict[int, list[Annotation]]:
+        lo = self.forgot_before if since is None else max(since - 1, self.forgot_before)
+        return {k: v for k, v in sorted(self.items.items()) if k > lo}
+
+    def on_chart(self, candle: Candle, name: str, value: Any) -> None:
+        if self.enabled:
+            self._add(candle, {"type": "onchart", "name": name, "value": value})
+
+    def off_chart(self, candle: Candle, name: str, value: Any) -> None:
+        if self.enabled:
+            self._add(candle, {"type": "offchart", "name": name, "value": value})
+
+    def circle(self, candle: Candle, price: float, color: str = "white", radius: float = 1,
+               alpha: float | None = None) -> None:
+        if self.enabled:
+            e: Annotation = {"type": "circle", "color": color, "from": [candle.open_time, price],
+                             "radius": radius, "src": self.source}
+            if alpha is not None:
+                e["alpha"] = alpha
+            self._add(candle, e)
+
+    def circle_high(self, candle: Candle, color: str = "white", radius: float = 1) -> None:
+        self.circle(candle, candle.high, color, radius)
+
+    def circle_low(self, candle: Candle, color: str = "white", radius: float = 1) -> None:
+        self.circle(candle, candle.low, color, radius)
+
+    def circle_middle(self, candle: Candle, color: str = "white", radius: float = 1,
+                      alpha: float | None = None) -> None:
+        self.circle(candle, candle.low + (candle.high - candle.low) / 2, color, radius, alpha)
+
+    def line(self, candle: Candle, **params: Any) -> None:
+        if not self.enabled:
+            return
+        red = candle.open > candle.close
+        y = candle.high if red else candle.low
+        e: Annotation = {
+            "type": "line", "color": "red" if red else "green", "width": 2,
+            "x0": candle.open_time, "y0": y,
+            "x1": candle.open_time + tf_length(candle.timeframe) * 3, "y1": y,
+            "src": self.source,
+        }
+        e.update(params)
+        self._add(candle, e)
+
+    def hline(self, candle: Candle, y: float, **params: Any) -> None:
+        self.line(candle, **params, y0=y, y1=y)
+
+    def label_top(self, candle: Candle, label: str) -> None:
+        if self.enabled:
+            self._add(candle, {"type": "label", "position": "top", "label": label, "src": self.source})
+
+    def label_bottom(self, candle: Candle, label: str) -> None:
+        if self.enabled:
+            self._add(candle, {"type": "label", "position": "bottom", "label": label, "src": self.source})
+
+    def entry(self, candle: Candle, entry_price: float, take_profit: float, stop_loss: float) -> None:
+        if self.enabled:
+            self._add(candle, {"type": "entry", "src": "entries", "ep": entry_price, "tp": take_profit,
+                               "sl": stop_loss, "by": self.source})

@@ -1,0 +1,107 @@
+"""The analysis engine of one VM: tickers, the flag store, errors, the entry sink
+(seed: src/vm/Processor/VMCandleProcessor.js).
+
+Candles reach it already ordered (see `sequencer.Sequencer`); the engine runs the
+ticker's box on each and forwards price updates and phase ends to the entry sink,
+where the orders emulation of a later issue plugs in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from analysis_service.engine.candle import Candle
+from analysis_service.engine.entries import EntrySignal, EntrySink, RecordingSink
+from analysis_service.engine.flags import FlagStore
+from analysis_service.engine.registry import AnalyzerRegistry, default_registry
+from analysis_service.engine.ticker import Ticker
+from analysis_service.engine.timeframes import TICKER_WINDOW, sort_longest_first
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolInfo:
+    symbol: str
+    tick_size: float
+    price_precision: int
+    qty_precision: int
+    min_qty: str  # kept as Binance's string: the seed compares quantities as strings
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzerError:
+    ticker_id: str
+    analyzer: str
+    candle_close_time: int
+    message: str
+    traceback: str = field(repr=False)
+
+
+CandleHook = Callable[[Ticker, Candle], None]
+
+
+class Engine:
+    def __init__(
+        self,
+        symbols: Sequence[SymbolInfo],
+        timeframes: Sequence[str],
+        analyzers: Iterable[str] | None = None,
+        *,
+        registry: AnalyzerRegistry | None = None,
+        entry_sink: EntrySink | None = None,
+        annotate: bool = True,
+        window: int = TICKER_WINDOW,
+    ) -> None:
+        self.registry = registry or default_registry()
+        names = list(analyzers) if analyzers is not None else self.registry.names()
+        self.symbols = {s.symbol: s for s in symbols}
+        self.symbol_order = [s.symbol for s in symbols]
+        self.timeframes = sort_longest_first(list(timeframes))
+        self.flags = FlagStore()
+        self.errors: list[AnalyzerError] = []
+        self.error_listeners: list[Callable[[AnalyzerError], None]] = []
+        self.entry_sink: EntrySink = entry_sink if entry_sink is not None else RecordingSink()
+        self.is_live = False
+        self.on_candle: list[CandleHook] = []
+        self.tickers: dict[str, Ticker] = {}
+        for sym in self.symbol_order:
+            for tf in self.timeframes:
+                box = self.registry.build_box(names)
+                t = Ticker(self, sym, tf, box, window, annotate)
+                self.tickers[t.id] = t
+
+    def symbol_info(self, symbol: str) -> SymbolInfo:
+        return self.symbols[symbol]
+
+    def ticker(self, symbol: str, timeframe: str) -> Ticker:
+        return self.tickers[f"{symbol}-{timeframe}"]
+
+    # --- the pulse protocol (driven by the sequencer or a live pulser) --------------
+
+    def price_update(self, symbol: str, event_time: int, low: float, high: float, current: float) -> None:
+        self.entry_sink.price_update(symbol, event_time, low, high, current)
+
+    def process_candle(self, candle: Candle) -> None:
+        ticker = self.tickers.get(f"{candle.symbol}-{candle.timeframe}")
+        if ticker is None:
+            return
+        ticker.add_candle(candle, self.is_live)
+        for hook in self.on_candle:
+            hook(ticker, candle)
+
+    def phase_end(self, pulse_time: int) -> None:
+        self.entry_sink.phase_end(pulse_time)
+
+    def switch_live(self) -> None:
+        self.is_live = True
+
+    # --- called by tickers and analyzers --------------------------------------------
+
+    def queue_entry(self, signal: EntrySignal) -> None:
+        self.entry_sink.queue_entry(signal)
+
+    def record_error(self, ticker_id: str, analyzer: str, time: int, message: str, tb: str) -> None:
+        err = AnalyzerError(ticker_id, analyzer, time, message, tb)
+        self.errors.append(err)
+        for listener in self.error_listeners:
+            listener(err)
