@@ -1,0 +1,1 @@
+"""Generated gRPC stubs of the parayok.v1 API (make proto)."""

@@ -1,0 +1,21 @@
+"""candle_service settings (``PARAYOK_*``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from parayok.settings import ServiceSettings
+
+Market = Literal["binance", "binance-demo", "sim"]
+
+
+class CandleSettings(ServiceSettings):
+    # Empty = embedded chDB under the data dir: chdb:///<data_dir>/clickhouse.
+    clickhouse_dsn: str = ""
+    market: Market = "binance"
+    sim_url: str = "http://127.0.0.1:8765"
+    # Live: how long a pulse waits for late candles of other symbols before backfilling them by REST.
+    late_candle_wait_ms: int = 10_000
+
+    def store_dsn(self) -> str:
+        return self.clickhouse_dsn or f"chdb:///{(self.data_dir / 'clickhouse').resolve()}"

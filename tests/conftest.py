@@ -1,0 +1,36 @@
+"""Shared test helpers: free loopback ports and environments for real service processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from parayok.services import SERVICES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def suite_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """An environment that gives every service its own free loopback port and data dir."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PARAYOK_")}
+    env["PARAYOK_DATA_DIR"] = str(tmp_path / "data")
+    env["PARAYOK_LOG_FORMAT"] = "json"
+    env["PYTHONPATH"] = str(ROOT)
+    for spec in SERVICES:
+        env[f"PARAYOK_{spec.name.upper()}_ADDR"] = f"127.0.0.1:{free_port()}"
+    yield env
+
+
+PYTHON = sys.executable

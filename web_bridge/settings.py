@@ -1,0 +1,17 @@
+"""web_bridge settings (``PARAYOK_*``)."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+
+from parayok.settings import ServiceSettings
+
+
+class WebSettings(ServiceSettings):
+    # Shared token a client must present (Socket.IO auth, or ?token= for Engine.IO v3 clients).
+    web_token: SecretStr = SecretStr("")
+    # Comma-separated origins allowed by CORS; the matching origin is echoed back.
+    web_cors: str = "http://localhost:8080,http://127.0.0.1:8080,http://localhost:3005,http://127.0.0.1:3005"
+
+    def cors_origins(self) -> list[str]:
+        return [o.strip() for o in self.web_cors.split(",") if o.strip()]
