@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class BrokerServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Real orders, positions and balances of broker accounts (default port 50054).
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -77,7 +78,8 @@ class BrokerServiceStub:
 
 
 class BrokerServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Real orders, positions and balances of broker accounts (default port 50054).
+    """
 
     def PlaceBracketOrder(self, request, context):
         """Market entry + stop loss + take profit. Idempotent by client_order_id: the same id twice
@@ -88,13 +90,15 @@ class BrokerServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetBracket(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """A bracket by its client order id.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CancelOrder(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Cancels one open order (regular or algo) at the exchange.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -107,25 +111,29 @@ class BrokerServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetAccount(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Balance, positions and health of one account.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListAccounts(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Every configured account.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListOpenOrders(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Orders resting at the exchange (regular and algo).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def StreamAccountEvents(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Order, balance, position, bracket and halt events, in order; resumable by event id.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -182,7 +190,8 @@ def add_BrokerServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class BrokerService:
-    """Missing associated documentation comment in .proto file."""
+    """Real orders, positions and balances of broker accounts (default port 50054).
+    """
 
     @staticmethod
     def PlaceBracketOrder(request,

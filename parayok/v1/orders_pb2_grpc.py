@@ -153,7 +153,7 @@ class OrderServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DeleteVm(self, request, context):
-        """Deletes a VM with its entries and orders.
+        """Deletes a VM.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
