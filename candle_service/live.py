@@ -1,0 +1,223 @@
+"""Live candles: the kline websockets, and the assembly of live pulses.
+
+Seed counterparts: the broker's kline subscriptions and LivePulser. What we do better: a symbol
+whose candle is late is backfilled by REST instead of being dropped, and after any reconnect the
+candles missed meanwhile come back (from the store or REST) in order before any newer one.
+
+The store is the source of truth: every closed kline from the websocket is stored first; a pulse
+is built from what arrived, and what did not arrive within the wait is fetched by REST through the
+history loader. So history→live handover and reconnects share one rule: pulse P follows pulse
+P − length, whatever path its candles took.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from binance import BinanceSocketManager
+from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
+
+from candle_service.candles import CandleColumns
+from candle_service.history import HistoryLoader
+from candle_service.market import Market, MarketUnavailable
+from candle_service.pulse_chunks import PulseChunk, single_pulse
+from candle_service.store import CandleStore
+from candle_service.timeframes import parse_timeframe, sort_longest_first
+
+log = logging.getLogger("candle_service.live")
+
+
+class StreamBroken(Exception):
+    """The websocket reported an error or went silent: reconnect."""
+
+
+@dataclass
+class Tick:
+    """An unclosed pulse-timeframe kline: a live price update only."""
+
+    symbol: str
+    time: int
+    low: float
+    high: float
+    close: float
+
+
+@dataclass
+class LiveFeed:
+    """One multiplexed kline websocket for every symbol × timeframe, reconnecting forever.
+
+    Closed klines are stored (through ``store_closed``) and kept in ``arrived`` until a pulse takes
+    them; ``exchange_now`` follows the exchange's clock from event times, which is what decides
+    that a pulse is due (the simulator's clock may run faster than ours).
+    """
+
+    market: Market
+    symbols: Sequence[str]
+    timeframes: Sequence[str]
+    store_closed: Callable[[CandleColumns], Awaitable[object]]
+    silence_s: float = 30.0
+    exchange_now: int = 0
+    arrived: dict[tuple[str, str, int], CandleColumns] = field(default_factory=dict)
+    ticks: asyncio.Queue[Tick] = field(default_factory=asyncio.Queue)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    connects: int = 0
+
+    def streams(self) -> list[str]:
+        return [f"{s.lower()}@kline_{tf}" for s in self.symbols for tf in self.timeframes]
+
+    async def run(self) -> None:
+        retrying = AsyncRetrying(
+            wait=wait_exponential_jitter(initial=0.5, max=30.0),
+            retry=retry_if_exception_type((StreamBroken, OSError, asyncio.TimeoutError, MarketUnavailable)),
+            before_sleep=lambda s: log.warning("kline websocket lost; reconnecting", extra={
+                "event": "ws_reconnect", "reason": repr(s.outcome.exception() if s.outcome else None)}),
+        )
+        async for attempt in retrying:
+            with attempt:
+                await self._run_once()
+
+    async def _run_once(self) -> None:
+        manager = BinanceSocketManager(self.market.client)
+        manager.FSTREAM_URL = self.market.ws_url
+        socket = manager.futures_multiplex_socket(self.streams())
+        async with socket as stream:
+            self.connects += 1
+            log.info("kline websocket connected", extra={"event": "ws_connected", "streams": len(self.streams())})
+            self.changed.set()
+            while True:  # one message per turn until the socket breaks
+                try:
+                    msg = await asyncio.wait_for(stream.recv(), timeout=self.silence_s)
+                except TimeoutError as exc:
+                    raise StreamBroken(f"no message in {self.silence_s} s") from exc
+                if not isinstance(msg, dict):
+                    continue
+                if msg.get("e") == "error":
+                    raise StreamBroken(str(msg.get("m") or msg.get("type")))
+                await self._on_message(msg.get("data", msg))
+
+    async def _on_message(self, data: dict[str, Any]) -> None:
+        k = data.get("k")
+        if not isinstance(k, dict):
+            return
+        symbol = str(k["s"])
+        tf = str(k["i"])
+        self.exchange_now = max(self.exchange_now, int(data.get("E", 0)))
+        if k.get("x"):
+            cols = CandleColumns.from_rows(symbol, tf, [[k["t"], k["o"], k["h"], k["l"], k["c"], k["v"], k["T"],
+                                                          k.get("q", 0), k.get("n", 0), k.get("V", 0),
+                                                          k.get("Q", 0)]])
+            await self.store_closed(cols)
+            self.arrived[(symbol, tf, int(k["t"]))] = cols
+            self.exchange_now = max(self.exchange_now, int(k["T"]) + 1)
+        elif tf == sort_longest_first(list(self.timeframes))[-1]:
+            self.ticks.put_nowait(Tick(symbol, int(data.get("E") or k["t"]), float(k["l"]), float(k["h"]),
+                                       float(k["c"])))
+        self.changed.set()
+
+
+class LivePulser:
+    """Builds live pulses in order from the feed, backfilling late candles by REST."""
+
+    def __init__(self, feed: LiveFeed, store: CandleStore, history: HistoryLoader,
+                 run: Callable[..., Awaitable[Any]], wait_ms: int) -> None:
+        self.feed = feed
+        self.store = store
+        self.history = history
+        self.run = run
+        self.wait_ms = wait_ms
+        self.symbols = list(feed.symbols)
+        self.tfs = sort_longest_first(list(feed.timeframes))
+        self.pulse_tf = parse_timeframe(self.tfs[-1])
+        self.last_close: dict[str, float] = {}
+        self.tick_range: dict[str, tuple[float, float]] = {}
+
+    def expected(self, pulse: int) -> list[tuple[str, str, int]]:
+        """(symbol, timeframe, open time) of every candle that closes at ``pulse``, in pulse order."""
+        out = []
+        for s in self.symbols:
+            for tf_name in self.tfs:
+                tf = parse_timeframe(tf_name)
+                if tf.bucket(pulse + 1) == pulse + 1:
+                    out.append((s, tf_name, tf.bucket(pulse)))
+        return out
+
+    async def pulses(self, last_pulse: int, server_now: int) -> AsyncIterator[PulseChunk]:
+        """Pulses after ``last_pulse``, forever; ticks in between as unclosed pulses."""
+        self.feed.exchange_now = max(self.feed.exchange_now, server_now)
+        nxt = last_pulse + self.pulse_tf.length_ms
+        while True:  # one pulse or tick per turn, forever (the stream is cancelled by the client)
+            if self.feed.exchange_now > nxt:
+                yield await self._assemble(nxt)
+                nxt += self.pulse_tf.length_ms
+                continue
+            while not self.feed.ticks.empty():
+                tick = self.feed.ticks.get_nowait()
+                if tick.time <= nxt - self.pulse_tf.length_ms:
+                    continue
+                yield self._tick(tick)
+            self.feed.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.feed.changed.wait(), timeout=2.0)
+            if not self.feed.changed.is_set() and self.feed.exchange_now <= nxt:
+                # A quiet socket must not stall pulses: ask the exchange's clock.
+                with contextlib.suppress(MarketUnavailable):
+                    self.feed.exchange_now = max(self.feed.exchange_now, await self.feed.market.server_time())
+
+    def _tick(self, tick: Tick) -> PulseChunk:
+        lo, hi = self.tick_range.get(tick.symbol, (tick.low, tick.high))
+        lo, hi = min(lo, tick.low), max(hi, tick.high)
+        self.tick_range[tick.symbol] = (lo, hi)
+        idx = self.symbols.index(tick.symbol)
+        return single_pulse(self.symbols, tick.time, False, [(idx, lo, hi, tick.close)], [])
+
+    async def _assemble(self, pulse: int) -> PulseChunk:
+        expected = self.expected(pulse)
+        deadline = time.monotonic() + self.wait_ms / 1000
+        while True:  # wait for late candles until the deadline, then backfill
+            missing = [e for e in expected if e not in self.feed.arrived]
+            if not missing or time.monotonic() >= deadline:
+                break
+            self.feed.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.feed.changed.wait(), timeout=max(0.0, deadline - time.monotonic()))
+        candles: list[tuple[int, str, CandleColumns]] = []
+        prices: list[tuple[int, float, float, float]] = []
+        for symbol, tf, open_time in expected:
+            cols = self.feed.arrived.pop((symbol, tf, open_time), None)
+            if cols is None:
+                cols = await self._backfill(symbol, tf, open_time)
+            if cols is None or len(cols) == 0:
+                log.warning("candle missing at the exchange", extra={"event": "live_gap", "symbol": symbol,
+                                                                      "timeframe": tf, "open_time": open_time})
+                continue
+            idx = self.symbols.index(symbol)
+            candles.append((idx, tf, cols))
+            if tf == self.pulse_tf.name:
+                prices.append(self._price_update(symbol, idx, cols))
+        return single_pulse(self.symbols, pulse, True, prices, candles)
+
+    def _price_update(self, symbol: str, idx: int, cols: CandleColumns) -> tuple[int, float, float, float]:
+        # The seed's live rule: low/high since the last closed candle, including unclosed ticks.
+        high, low, close = float(cols.high[0]), float(cols.low[0]), float(cols.close[0])
+        self.tick_range.pop(symbol, None)
+        self.last_close[symbol] = close
+        return (idx, low, high, close)
+
+    async def _backfill(self, symbol: str, tf: str, open_time: int) -> CandleColumns | None:
+        length = parse_timeframe(tf).length_ms
+        try:
+            await self.history.ensure(symbol, tf, open_time, open_time + length,
+                                      now_ms=max(self.feed.exchange_now, open_time + length))
+        except MarketUnavailable as exc:
+            log.warning("backfill failed", extra={"event": "backfill_failed", "cause": exc.cause})
+        cols: CandleColumns = await self.run(self.store.read, symbol, tf, open_time, open_time + 1)
+        if len(cols):
+            log.info("late candle backfilled by REST", extra={"event": "backfill", "symbol": symbol,
+                                                              "timeframe": tf, "open_time": open_time})
+        return cols
