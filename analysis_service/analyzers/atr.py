@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer, Param
+from analysis_service.engine.plugin import Analyzer, Instances, Param
 from analysis_service.helpers.averages import seq_sum
 
 _NAME = re.compile(r"atr(\d+)$")
@@ -17,8 +17,9 @@ _NAME = re.compile(r"atr(\d+)$")
 class ATR(Analyzer):
     KIND = "atr"
     PARAMS = (Param("period", int, 14, "number of true ranges averaged"),)
-    INSTANCES = {"atr14": {"period": 14}}
+    INSTANCES: ClassVar[Instances] = {"atr14": {"period": 14}}
     WRITES = ("{id}",)
+    CHART = "offchart"
 
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
@@ -44,5 +45,3 @@ class ATR(Analyzer):
             del ranges[0]
         atr = seq_sum(ranges) / len(ranges)
         io.flags[self.name] = atr
-        if io.annotate:
-            io.debug.off_chart(candle, self.name, atr)

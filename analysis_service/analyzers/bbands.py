@@ -5,12 +5,12 @@ src/vm/Analyzers/list/bbands.js, helpers/STDDEV.js). Set from the `period`-th ca
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 from analysis_service.analyzers._source import source_getter
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer, Param
+from analysis_service.engine.plugin import Analyzer, Instances, Param
 from analysis_service.helpers.averages import seq_sum
 
 
@@ -21,8 +21,9 @@ class BBands(Analyzer):
         Param("period", int, 20, "window length"),
         Param("stddev", int, 2, "band width in standard deviations"),
     )
-    INSTANCES = {"bbands": {}}
+    INSTANCES: ClassVar[Instances] = {"bbands": {}}
     WRITES = ("{id}",)
+    CHART = "onchart"
 
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
@@ -52,5 +53,3 @@ class BBands(Analyzer):
         dev = self.mult * math.sqrt(sumsq / n)
         res = {"u": mean + dev, "d": mean - dev, "m": mean}
         io.flags[self.flag] = res
-        if io.annotate:
-            io.debug.on_chart(candle, self.flag, res)

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.flags import flag_get
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer
+from analysis_service.engine.plugin import Analyzer, Instances
 
 SYMBOL = "BTCUSDT"
 TIMEFRAMES = frozenset(("15m", "30m", "1h", "4h", "1d"))
@@ -32,7 +34,7 @@ def trend_level(candle: Candle, ema: float, atr: float) -> int:
 
 class BTCTrend(Analyzer):
     KIND = "btctrend"
-    INSTANCES = {"btctrend": {}}
+    INSTANCES: ClassVar[Instances] = {"btctrend": {}}
     WRITES = ("bt-{tf}-9", "bt-{tf}-20")
 
     def requires(self) -> tuple[str, ...]:

@@ -6,14 +6,16 @@ Engulfing and railway tracks use the seed's strict and exact float comparisons."
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer
+from analysis_service.engine.plugin import Analyzer, Instances
 
 
 class CandlePatterns(Analyzer):
     KIND = "cdlpatts"
-    INSTANCES = {"cdlpatts": {}}
+    INSTANCES: ClassVar[Instances] = {"cdlpatts": {}}
     WRITES = ("cdlpatts.new.shu", "cdlpatts.new.ham", "cdlpatts.new.egd", "cdlpatts.new.egu",
               "cdlpatts.new.rtd", "cdlpatts.new.rtu", "cdlpatts.bias")
 

@@ -4,12 +4,12 @@ emitted from the first candle (seed: src/vm/Analyzers/list/ema.js, helpers/EMA.j
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from analysis_service.analyzers._source import source_getter
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer, Param
+from analysis_service.engine.plugin import Analyzer, Instances, Param
 from analysis_service.helpers.averages import EMA as EMAHelper
 
 _NAME = re.compile(r"ema([cohlv])(\d+)$")
@@ -21,10 +21,11 @@ class EMA(Analyzer):
         Param("source", str, "c", "candle value: c, o, h, l or v"),
         Param("period", int, 20, "EMA length; alpha = 2/(period+1)"),
     )
-    INSTANCES = {
+    INSTANCES: ClassVar[Instances] = {
         f"emac{p}": {"source": "c", "period": p} for p in (9, 18, 20, 21, 35, 50, 100, 144, 200)
     }
     WRITES = ("{id}",)
+    CHART = "onchart"
 
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
@@ -39,5 +40,3 @@ class EMA(Analyzer):
     def add_candle(self, candle: Candle, io: AnalyzerIO) -> None:
         v = self.ema.update(self.get_value(candle))
         io.flags[self.name] = v
-        if io.annotate:
-            io.debug.on_chart(candle, self.name, v)

@@ -4,14 +4,16 @@ middle candle is both, type is 'low' if it is green."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer
+from analysis_service.engine.plugin import Analyzer, Instances
 
 
 class Extremum(Analyzer):
     KIND = "extremum"
-    INSTANCES = {"extremum": {}}
+    INSTANCES: ClassVar[Instances] = {"extremum": {}}
     WRITES = ("extremum",)
 
     def __init__(self, name: str) -> None:

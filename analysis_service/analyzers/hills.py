@@ -5,17 +5,19 @@ mac18). The first delta always counts as a turn (`Math.sign(undefined)` is NaN).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.flags import flag_get
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer
+from analysis_service.engine.plugin import Analyzer, Instances
 
 FOLLOW_MA = "mac18"
 
 
 class Hills(Analyzer):
     KIND = "hills"
-    INSTANCES = {"hills": {}}
+    INSTANCES: ClassVar[Instances] = {"hills": {}}
     WRITES = ("hills.new.high", "hills.new.low")
 
     def __init__(self, name: str) -> None:

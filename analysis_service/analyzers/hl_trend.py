@@ -4,17 +4,17 @@ swings confirm a trend (seed: src/vm/Analyzers/list/hl_trend.js)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.flags import flag_get
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer
+from analysis_service.engine.plugin import Analyzer, Instances
 
 
 class HLTrend(Analyzer):
     KIND = "hl_trend"
-    INSTANCES = {"hl_trend": {}}
+    INSTANCES: ClassVar[Instances] = {"hl_trend": {}}
     WRITES = ("hl_trend", "hl_trend.new.high", "hl_trend.new.low")
 
     def __init__(self, name: str) -> None:

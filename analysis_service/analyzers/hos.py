@@ -5,16 +5,18 @@ RMA(35) uses the candle itself as previous candle on the first candle."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.flags import flag_get
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer
+from analysis_service.engine.plugin import Analyzer, Instances
 from analysis_service.helpers.averages import RMA
 
 
 class HOS(Analyzer):
     KIND = "hos"
-    INSTANCES = {"hos": {}}
+    INSTANCES: ClassVar[Instances] = {"hos": {}}
     WRITES = ("hos",)
 
     def __init__(self, name: str) -> None:

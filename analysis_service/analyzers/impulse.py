@@ -7,12 +7,12 @@ Tall: body/1.5 > atr14. Gap: fair-value gap around the previous (tall) candle.""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.flags import flag_get
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer
+from analysis_service.engine.plugin import Analyzer, Instances
 from analysis_service.helpers.averages import RMA
 
 AVG_CANDLES = 5
@@ -23,7 +23,7 @@ ATR_MULT = 1.5
 
 class Impulse(Analyzer):
     KIND = "impulse"
-    INSTANCES = {"impulse": {}}
+    INSTANCES: ClassVar[Instances] = {"impulse": {}}
     WRITES = ("impulse.start", "impulse.end", "impulse.candle", "impulse.tall", "impulse.trend",
               "impulse.gap")
 

@@ -7,12 +7,12 @@ every candle as the seed's `reduce` does (a running sum would round differently)
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from analysis_service.analyzers._source import source_getter
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer, Param
+from analysis_service.engine.plugin import Analyzer, Instances, Param
 from analysis_service.helpers.averages import seq_sum
 
 _NAME = re.compile(r"ma([cohlv])(\d+)$")
@@ -24,8 +24,9 @@ class MA(Analyzer):
         Param("source", str, "c", "candle value: c, o, h, l or v"),
         Param("period", int, 20, "window length in candles"),
     )
-    INSTANCES = {f"mac{p}": {"source": "c", "period": p} for p in (5, 9, 18, 20, 50, 89, 100, 200)}
+    INSTANCES: ClassVar[Instances] = {f"mac{p}": {"source": "c", "period": p} for p in (5, 9, 18, 20, 50, 89, 100, 200)}
     WRITES = ("{id}",)
+    CHART = "onchart"
 
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
@@ -48,5 +49,3 @@ class MA(Analyzer):
             del values[0]
         result = seq_sum(values) / len(values)
         io.flags[self.name] = result
-        if io.annotate:
-            io.debug.on_chart(candle, self.name, result)

@@ -6,11 +6,11 @@ compares against `null`, which JS coerces to 0, so we start from 0.0.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer, Param
+from analysis_service.engine.plugin import Analyzer, Instances, Param
 from analysis_service.helpers.averages import EMA
 
 
@@ -22,8 +22,9 @@ class MACD(Analyzer):
         Param("signal", int, 9, "signal EMA length"),
         Param("suffix", str, "", "appended to the flag name 'macd'"),
     )
-    INSTANCES = {"macd": {}}
+    INSTANCES: ClassVar[Instances] = {"macd": {}}
     WRITES = ("{id}",)
+    CHART = "onchart"
 
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
@@ -49,6 +50,4 @@ class MACD(Analyzer):
         d = -1 if prev > h else (1 if prev < h else 0)
         self.prev_hist = h
         res = {"m": m, "s": s, "h": h, "d": d}
-        if io.annotate:
-            io.debug.on_chart(candle, self.flag, res)
         io.flags[self.flag] = res

@@ -8,12 +8,12 @@ switch line is never reset when the count runs out.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.flags import flag_get
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer, Param
+from analysis_service.engine.plugin import Analyzer, Instances, Param
 
 
 def _sign_by_division(h: float) -> float:
@@ -24,7 +24,7 @@ def _sign_by_division(h: float) -> float:
 class MACDF(Analyzer):
     KIND = "macdf"
     PARAMS = (Param("swlen", int, 3, "candles after a histogram sign switch that stay flagged"),)
-    INSTANCES = {"macdf": {}}
+    INSTANCES: ClassVar[Instances] = {"macdf": {}}
     WRITES = ("macdf",)
 
     def __init__(self, name: str, **params: Any) -> None:

@@ -9,12 +9,12 @@ from the trend-start candle's."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.flags import flag_get
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer
+from analysis_service.engine.plugin import Analyzer, Instances
 
 MAX_CANDLES_BACK = 30
 IMBALANCE = "im"
@@ -108,7 +108,7 @@ class Magnets:
 
 class MagnetsAnalyzer(Analyzer):
     KIND = "magnets"
-    INSTANCES = {"magnets": {}}
+    INSTANCES: ClassVar[Instances] = {"magnets": {}}
     WRITES = ("magnets",)
 
     def __init__(self, name: str) -> None:

@@ -5,12 +5,12 @@ reported again until the averages switch. A missing average reads as 0, as JS's
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.flags import flag_get
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer, Param
+from analysis_service.engine.plugin import Analyzer, Instances, Param
 
 
 class MATrend(Analyzer):
@@ -21,7 +21,7 @@ class MATrend(Analyzer):
         Param("ma3", str, "emac100", "slowest average"),
         Param("suffix", str, "1", "flag name is 'mat' + suffix"),
     )
-    INSTANCES = {"mat1": {"ma1": "emac20", "ma2": "emac50", "ma3": "emac100", "suffix": "1"}}
+    INSTANCES: ClassVar[Instances] = {"mat1": {"ma1": "emac20", "ma2": "emac50", "ma3": "emac100", "suffix": "1"}}
     WRITES = ("{id}",)
 
     def __init__(self, name: str, **params: Any) -> None:

@@ -4,19 +4,19 @@ newest first; `find_high`/`find_low` serve makeEntry's `usePrevSwing`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.flags import flag_get
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer, Param
+from analysis_service.engine.plugin import Analyzer, Instances, Param
 from analysis_service.engine.timeframes import tf_length
 
 
 class PrevSwing(Analyzer):
     KIND = "prev_swing"
     PARAMS = (Param("max_candles", int, 100, "window, in timeframe lengths"),)
-    INSTANCES = {"prev_swing": {}}
+    INSTANCES: ClassVar[Instances] = {"prev_swing": {}}
     WRITES = ("prev_swing",)
 
     def __init__(self, name: str, **params: Any) -> None:

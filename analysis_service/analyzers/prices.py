@@ -3,17 +3,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer, Param
+from analysis_service.engine.plugin import Analyzer, Instances, Param
 
 
 class Prices(Analyzer):
     KIND = "prices"
     PARAMS = (Param("max_candles", int, 100, "how many previous candles are remembered"),)
-    INSTANCES = {"prices": {"max_candles": 100}}
+    INSTANCES: ClassVar[Instances] = {"prices": {"max_candles": 100}}
     WRITES = ("prices",)
 
     def __init__(self, name: str, **params: Any) -> None:

@@ -4,12 +4,12 @@ mean (seed: src/vm/Analyzers/list/rma.js, helpers/RMA.js)."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from analysis_service.analyzers._source import source_getter
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer, Param
+from analysis_service.engine.plugin import Analyzer, Instances, Param
 from analysis_service.helpers.averages import RMA as RMAHelper
 
 _NAME = re.compile(r"rma([cohlv])(\d+)$")
@@ -21,8 +21,9 @@ class RMA(Analyzer):
         Param("source", str, "c", "candle value: c, o, h, l or v"),
         Param("period", int, 20, "RMA length"),
     )
-    INSTANCES = {f"rmac{p}": {"source": "c", "period": p} for p in (9, 30, 75, 21, 50, 200)}
+    INSTANCES: ClassVar[Instances] = {f"rmac{p}": {"source": "c", "period": p} for p in (9, 30, 75, 21, 50, 200)}
     WRITES = ("{id}",)
+    CHART = "onchart"
 
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
@@ -37,5 +38,3 @@ class RMA(Analyzer):
     def add_candle(self, candle: Candle, io: AnalyzerIO) -> None:
         v = self.rma.update(self.get_value(candle))
         io.flags[self.name] = v
-        if io.annotate:
-            io.debug.on_chart(candle, self.name, v)

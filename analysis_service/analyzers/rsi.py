@@ -5,11 +5,11 @@ average loss is exactly 0."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer, Param
+from analysis_service.engine.plugin import Analyzer, Instances, Param
 from analysis_service.helpers.averages import RMA
 
 _NAME = re.compile(r"rsi(\d+)$")
@@ -18,8 +18,9 @@ _NAME = re.compile(r"rsi(\d+)$")
 class RSI(Analyzer):
     KIND = "rsi"
     PARAMS = (Param("period", int, 14, "RMA length of gains and losses"),)
-    INSTANCES = {"rsi14": {"period": 14}}
+    INSTANCES: ClassVar[Instances] = {"rsi14": {"period": 14}}
     WRITES = ("{id}",)
+    CHART = "offchart"
 
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
@@ -52,5 +53,3 @@ class RSI(Analyzer):
         if dn != 0:
             rsi = 100 - (100 / (1 + up / dn))
         io.flags[self.name] = rsi
-        if io.annotate:
-            io.debug.off_chart(candle, self.name, rsi)

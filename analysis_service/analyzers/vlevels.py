@@ -14,12 +14,12 @@ explicitly. `exactPriceMatch` (always null in the seed, unused) is not ported.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.flags import flag_get
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer
+from analysis_service.engine.plugin import Analyzer, Instances
 from analysis_service.engine.timeframes import LEVEL_LIMIT_MS
 
 HILL_WEIGHT = 30
@@ -72,7 +72,7 @@ class Level:
         level = 0.0
         cr = cs = tw = sw = rw = 0
         prices = []
-        for time, y, up, h, w in points:
+        for _t, y, up, h, w in points:
             if h is not None:
                 height += h
             level += y
@@ -143,7 +143,7 @@ class Level:
 
 class VLevels(Analyzer):
     KIND = "vlevels"
-    INSTANCES = {"vlevels": {}}
+    INSTANCES: ClassVar[Instances] = {"vlevels": {}}
     WRITES = ("vlevels", "vlevels_high")
 
     def __init__(self, name: str) -> None:

@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from analysis_service.engine.candle import Candle
 from analysis_service.engine.io import AnalyzerIO
-from analysis_service.engine.plugin import Analyzer
+from analysis_service.engine.plugin import Analyzer, Instances
 
 
 class WFractals(Analyzer):
     KIND = "wfractals"
-    INSTANCES = {"wfractals": {}}
+    INSTANCES: ClassVar[Instances] = {"wfractals": {}}
     WRITES = ("wfractals",)
 
     def __init__(self, name: str) -> None:

@@ -18,12 +18,15 @@ Annotation = dict[str, Any]
 class CandleDebug:
     """Annotations of one ticker."""
 
-    __slots__ = ("enabled", "forgot_before", "items", "source", "window")
+    __slots__ = ("enabled", "forgot_before", "items", "series", "snapshots", "source", "window")
 
     def __init__(self, enabled: bool = True, window: int = 300) -> None:
         self.enabled = enabled
         self.source = "none"
         self.items: dict[int, list[Annotation]] = {}
+        # indicator series (flag name, "onchart"|"offchart") read back from flag snapshots
+        self.series: list[tuple[str, str]] = []
+        self.snapshots: dict[int, dict[str, Any]] = {}
         self.forgot_before = -1
         self.window = window
 
@@ -41,10 +44,26 @@ class CandleDebug:
         self.forgot_before = time
         if len(self.items) > 2 * self.window:
             self.items = {k: v for k, v in self.items.items() if k > time}
+        if len(self.snapshots) > 2 * self.window:
+            self.snapshots = {k: v for k, v in self.snapshots.items() if k > time}
 
     def get(self, since: int | None = None) -> dict[int, list[Annotation]]:
+        """Annotations per candle open time, indicator series first (as the seed's box order
+        usually draws them), then the drawn items."""
         lo = self.forgot_before if since is None else max(since - 1, self.forgot_before)
-        return {k: v for k, v in sorted(self.items.items()) if k > lo}
+        out: dict[int, list[Annotation]] = {}
+        for t in sorted(self.snapshots.keys() | self.items.keys()):
+            if t <= lo:
+                continue
+            lst: list[Annotation] = []
+            flags = self.snapshots.get(t)
+            if flags is not None:
+                for name, kind in self.series:
+                    if name in flags:
+                        lst.append({"type": kind, "name": name, "value": flags[name]})
+            lst.extend(self.items.get(t, ()))
+            out[t] = lst
+        return out
 
     def on_chart(self, candle: Candle, name: str, value: Any) -> None:
         if self.enabled:

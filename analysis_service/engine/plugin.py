@@ -9,7 +9,10 @@ or more `Analyzer` subclasses. Each class declares:
 * `instance_params(name)`: optionally, parameters for any other instance name
   following the class's naming pattern (e.g. "emac37"),
 * `WRITES`: the flags it writes ("{id}" stands for the instance id),
-* `requires()`: the analyzers it reads, resolved depth-first before it.
+* `requires()`: the analyzers it reads, resolved depth-first before it,
+* `CHART`: optionally, that its flag is an on-chart / off-chart series.
+
+`forget_before` is only called on classes that override it.
 
 A strategy is an analyzer too: it reads flags and calls `io.make_entry(...)`.
 """
@@ -25,6 +28,9 @@ if TYPE_CHECKING:
     from analysis_service.engine.io import AnalyzerIO
 
 
+Instances = Mapping[str, Mapping[str, Any]]
+
+
 @dataclass(frozen=True, slots=True)
 class Param:
     name: str
@@ -36,10 +42,13 @@ class Param:
 class Analyzer:
     KIND: ClassVar[str] = ""
     PARAMS: ClassVar[tuple[Param, ...]] = ()
-    INSTANCES: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
+    INSTANCES: ClassVar[Instances] = {}
     WRITES: ClassVar[tuple[str, ...]] = ()
     DESCRIPTION: ClassVar[str] = ""
     IS_STRATEGY: ClassVar[bool] = False
+    # "onchart" / "offchart": the flag `id` is a chart series. The chart reads it from
+    # each candle's flag snapshot, so indicators draw nothing per candle themselves.
+    CHART: ClassVar[str | None] = None
 
     def __init__(self, name: str, **params: Any) -> None:
         self.name = name
@@ -54,10 +63,10 @@ class Analyzer:
         out: dict[str, Any] = {}
         for p in cls.PARAMS:
             value = given.get(p.name, p.default)
-            if value is not None and not isinstance(value, p.type):
-                # ints are acceptable where floats are declared
-                if not (p.type is float and isinstance(value, int)):
-                    raise TypeError(f"{cls.KIND}: parameter {p.name} must be {p.type.__name__}")
+            # ints are acceptable where floats are declared
+            if (value is not None and not isinstance(value, p.type)
+                    and not (p.type is float and isinstance(value, int))):
+                raise TypeError(f"{cls.KIND}: parameter {p.name} must be {p.type.__name__}")
             out[p.name] = value
         return out
 

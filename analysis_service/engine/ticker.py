@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from analysis_service.engine.annotations import CandleDebug
 from analysis_service.engine.io import AnalyzerIO
+from analysis_service.engine.plugin import Analyzer
 from analysis_service.engine.timeframes import HTF
 
 if TYPE_CHECKING:
     from analysis_service.engine.candle import Candle
     from analysis_service.engine.engine import Engine
-    from analysis_service.engine.plugin import Analyzer
 
 
 class Ticker:
@@ -40,8 +40,15 @@ class Ticker:
         htf = HTF.get(timeframe)
         self.io = AnalyzerIO(engine, symbol, timeframe, self.candles, self.debug,
                              f"{symbol}-{htf}" if htf else None)
+        self.debug.series = [(a.id, a.CHART) for a in box if a.CHART]
+        self._refresh()
+
+    def _refresh(self) -> None:
+        box = self.box
         self._calls: list[Callable[[Candle, AnalyzerIO], None]] = [a.add_candle for a in box]
         self._ids: list[str] = [a.id for a in box]
+        base = Analyzer.forget_before
+        self._forgetters = [a for a in box if type(a).forget_before is not base]
 
     @property
     def flags(self) -> dict[str, Any]:
@@ -57,9 +64,8 @@ class Ticker:
         candles = self.candles
         candles.append(candle)
         if len(candles) > self.window:
-            first = candles.popleft()
-            t = first.open_time
-            for a in self.box:
+            t = candles.popleft().open_time
+            for a in self._forgetters:
                 a.forget_before(t)
             self.debug.forget_before(t)
         io = self.io
@@ -68,42 +74,58 @@ class Ticker:
         self.engine.flags.tickers[self.id] = flags
         io.flags = flags
         if self.debug.enabled:
-            self._run_annotated(0, candle, io)
+            self.debug.snapshots[candle.open_time] = flags
+            self._run_annotated(candle, io)
         else:
-            self._run(0, candle, io)
+            self._run(candle, io)
 
-    def _run(self, start: int, candle: Candle, io: AnalyzerIO) -> None:
-        calls = self._calls
-        i = start
+    def _run(self, candle: Candle, io: AnalyzerIO) -> None:
         try:
-            for i in range(start, len(calls)):  # noqa: B007 - i is read by the handler
-                calls[i](candle, io)
+            for call in self._calls:
+                call(candle, io)
         except Exception as exc:
-            self._disable(i, candle, exc)
-            self._run(i, candle, io)
+            # no per-analyzer bookkeeping on the happy path: the culprit is found afterwards
+            self._recover(candle, io, exc)
 
-    def _run_annotated(self, start: int, candle: Candle, io: AnalyzerIO) -> None:
-        # same loop, but annotations are tagged with the analyzer that drew them
-        calls = self._calls
-        ids = self._ids
+    def _run_annotated(self, candle: Candle, io: AnalyzerIO) -> None:
         debug = self.debug
-        i = start
         try:
-            for i in range(start, len(calls)):  # noqa: B007 - i is read by the handler
-                debug.source = ids[i]
-                calls[i](candle, io)
+            for aid, call in zip(self._ids, self._calls, strict=True):
+                debug.source = aid
+                call(candle, io)
         except Exception as exc:
-            self._disable(i, candle, exc)
-            self._run_annotated(i, candle, io)
+            self._recover(candle, io, exc)
 
-    def _disable(self, index: int, candle: Candle, exc: BaseException) -> None:
-        """An analyzer raised: drop it from this ticker only and record the error once."""
-        analyzer = self.box.pop(index)
-        del self._calls[index]
-        del self._ids[index]
-        self.disabled.append(analyzer.id)
-        self.engine.record_error(
-            self.id, analyzer.id, candle.close_time,
-            f"{type(exc).__name__}: {exc}",
-            "".join(traceback.format_exception(exc)),
-        )
+    def _recover(self, candle: Candle, io: AnalyzerIO, exc: BaseException) -> None:
+        """Disable the analyzer that raised (for this ticker only), record the error once,
+        and run the analyzers after it on this candle."""
+        debug = self.debug
+        while True:
+            index = self._culprit(exc)
+            tb = "".join(traceback.format_exception(exc))
+            msg = f"{type(exc).__name__}: {exc}"
+            if index is None:
+                # not attributable (no Python frame of an analyzer): skip the rest of this candle
+                self.engine.record_error(self.id, "?", candle.close_time, msg, tb)
+                return
+            analyzer = self.box.pop(index)
+            self.disabled.append(analyzer.id)
+            self.engine.record_error(self.id, analyzer.id, candle.close_time, msg, tb)
+            self._refresh()
+            try:
+                for aid, call in zip(self._ids[index:], self._calls[index:], strict=True):
+                    debug.source = aid
+                    call(candle, io)
+                return
+            except Exception as again:
+                exc = again
+
+    def _culprit(self, exc: BaseException) -> int | None:
+        tb = exc.__traceback__
+        # frame 0 is the loop that called it; the next one is the analyzer's add_candle
+        nxt = tb.tb_next if tb is not None else None
+        owner = nxt.tb_frame.f_locals.get("self") if nxt is not None else None
+        for i, a in enumerate(self.box):
+            if a is owner:
+                return i
+        return None
