@@ -56,10 +56,17 @@ def main() -> None:
     for _ in range(args.runs):
         n, dt = run_once(rows, not args.no_annotations)
         rates.append(n / dt)
-    print(json.dumps({
-        "candles": n, "repeat": args.repeat, "annotations": not args.no_annotations,
-        "runs": [round(r) for r in rates], "median_candles_per_sec": round(statistics.median(rates)),
-    }))
+    print(
+        json.dumps(
+            {
+                "candles": n,
+                "repeat": args.repeat,
+                "annotations": not args.no_annotations,
+                "runs": [round(r) for r in rates],
+                "median_candles_per_sec": round(statistics.median(rates)),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

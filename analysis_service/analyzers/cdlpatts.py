@@ -16,8 +16,15 @@ from analysis_service.engine.plugin import Analyzer, Instances
 class CandlePatterns(Analyzer):
     KIND = "cdlpatts"
     INSTANCES: ClassVar[Instances] = {"cdlpatts": {}}
-    WRITES = ("cdlpatts.new.shu", "cdlpatts.new.ham", "cdlpatts.new.egd", "cdlpatts.new.egu",
-              "cdlpatts.new.rtd", "cdlpatts.new.rtu", "cdlpatts.bias")
+    WRITES = (
+        "cdlpatts.new.shu",
+        "cdlpatts.new.ham",
+        "cdlpatts.new.egd",
+        "cdlpatts.new.egu",
+        "cdlpatts.new.rtd",
+        "cdlpatts.new.rtu",
+        "cdlpatts.bias",
+    )
 
     def __init__(self, name: str) -> None:
         super().__init__(name)
@@ -47,14 +54,20 @@ class CandlePatterns(Analyzer):
         if p is not None:
             if p.open < p.close and o > c and c < p.low:
                 # green then red closing below the previous low
-                if o == p.close and h - (o if o > c else c) == 0 and p.high - (
-                        p.open if p.open > p.close else p.close) == 0:
+                if (
+                    o == p.close
+                    and h - (o if o > c else c) == 0
+                    and p.high - (p.open if p.open > p.close else p.close) == 0
+                ):
                     self._set(candle, "rtd", "down", io)
                 elif o >= p.close:
                     self._set(candle, "egd", "down", io)
             if p.open > p.close and o < c and c > p.high:
-                if o == p.close and (o if o < c else c) - lo == 0 and (
-                        p.open if p.open < p.close else p.close) - p.low == 0:
+                if (
+                    o == p.close
+                    and (o if o < c else c) - lo == 0
+                    and (p.open if p.open < p.close else p.close) - p.low == 0
+                ):
                     self._set(candle, "rtu", "up", io)
                 elif o <= p.close:
                     self._set(candle, "egu", "up", io)

@@ -30,6 +30,7 @@ class EMA(Analyzer):
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
         self.get_value = source_getter(self.params["source"])
+        self.on_close = self.params["source"] == "c"
         self.ema = EMAHelper(self.params["period"])
 
     @classmethod
@@ -38,5 +39,5 @@ class EMA(Analyzer):
         return {"source": m.group(1), "period": int(m.group(2))} if m else None
 
     def add_candle(self, candle: Candle, io: AnalyzerIO) -> None:
-        v = self.ema.update(self.get_value(candle))
+        v = self.ema.update(candle.close if self.on_close else self.get_value(candle))
         io.flags[self.name] = v

@@ -39,7 +39,7 @@ class Hills(Analyzer):
             return
         if self.switch_level is None:
             self.switch_level = mac
-        ext = flag_get(flags, "extremum")
+        ext = flags.get("extremum")  # a dict or absent
         if ext:
             c = ext["candle"]
             if ext["high"] and (self.top is None or c.high > self.top.high):

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from analysis_service.engine.candle import Candle
-from analysis_service.engine.flags import flag_get
 from analysis_service.engine.io import AnalyzerIO
 from analysis_service.engine.plugin import Analyzer, Instances
 
@@ -43,7 +42,7 @@ class HLTrend(Analyzer):
     # --- per candle ------------------------------------------------------------------
 
     def add_candle(self, candle: Candle, io: AnalyzerIO) -> None:
-        ext = flag_get(io.flags, "extremum")
+        ext = io.flags.get("extremum")
         if ext:
             self._process_extremum(ext, io)
         if self.tracing_up():

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from analysis_service.engine.candle import Candle
-from analysis_service.engine.flags import flag_get
 from analysis_service.engine.io import AnalyzerIO
 from analysis_service.engine.plugin import Analyzer, Instances
 from analysis_service.helpers.averages import RMA
@@ -33,23 +32,25 @@ class HOS(Analyzer):
         pc = self.prev_close if self.prev_close is not None else candle.close
         r = self.rma.update(max(h - lo, abs(h - pc), abs(lo - pc)))
         self.prev_close = candle.close
-        flags = io.flags
-        fast = flag_get(flags, "mac5") or 0.0
-        slow = flag_get(flags, "emac18") or 0.0
-        k = flag_get(flags, "emac35") or 0.0
+        # `get(x) or 0.0` == JS `get(x)` coerced in a comparison: these averages of finite
+        # prices are never NaN, so plain dict reads keep the seed's semantics
+        get = io.flags.get
+        fast = get("mac5") or 0.0
+        slow = get("emac18") or 0.0
+        k = get("emac35") or 0.0
         half = r * 0.5
         other = (
-            flag_get(flags, "emac20") or 0.0,
-            flag_get(flags, "mac50") or 0.0,
-            flag_get(flags, "mac89") or 0.0,
-            flag_get(flags, "emac144") or 0.0,
+            get("emac20") or 0.0,
+            get("mac50") or 0.0,
+            get("mac89") or 0.0,
+            get("emac144") or 0.0,
             k,
             k + half,
             k - half,
         )
         res = "N"
-        if slow < fast and lo > fast and all(x < slow for x in other):
+        if slow < fast and lo > fast and max(other) < slow:
             res = "UP"
-        elif slow > fast and h < fast and all(x > slow for x in other):
+        elif slow > fast and h < fast and min(other) > slow:
             res = "DN"
-        flags["hos"] = res
+        io.flags["hos"] = res

@@ -24,8 +24,7 @@ ATR_MULT = 1.5
 class Impulse(Analyzer):
     KIND = "impulse"
     INSTANCES: ClassVar[Instances] = {"impulse": {}}
-    WRITES = ("impulse.start", "impulse.end", "impulse.candle", "impulse.tall", "impulse.trend",
-              "impulse.gap")
+    WRITES = ("impulse.start", "impulse.end", "impulse.candle", "impulse.tall", "impulse.trend", "impulse.gap")
 
     def __init__(self, name: str) -> None:
         super().__init__(name)

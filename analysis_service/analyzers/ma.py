@@ -33,6 +33,7 @@ class MA(Analyzer):
         self.period: int = self.params["period"]
         self.get_value = source_getter(self.params["source"])
         self.values: list[float] = []
+        self.on_close = self.params["source"] == "c"
 
     @classmethod
     def instance_params(cls, name: str) -> dict[str, Any] | None:
@@ -41,7 +42,7 @@ class MA(Analyzer):
 
     def add_candle(self, candle: Candle, io: AnalyzerIO) -> None:
         values = self.values
-        values.append(self.get_value(candle))
+        values.append(candle.close if self.on_close else self.get_value(candle))
         n = len(values)
         if n < self.period:
             return

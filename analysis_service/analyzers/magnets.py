@@ -12,7 +12,6 @@ import math
 from typing import Any, ClassVar
 
 from analysis_service.engine.candle import Candle
-from analysis_service.engine.flags import flag_get
 from analysis_service.engine.io import AnalyzerIO
 from analysis_service.engine.plugin import Analyzer, Instances
 
@@ -48,8 +47,13 @@ class Magnets:
 
     @staticmethod
     def _line(x1: int | None, m: Magnet) -> dict[str, Any]:
-        return {"x1": x1, "id": f"mgn{m.id}", "color": "purple" if m.type == IMBALANCE else "cyan",
-                "alpha": 0.3 + 0.1 * m.weight, "width": 2 + 0.5 * m.weight}
+        return {
+            "x1": x1,
+            "id": f"mgn{m.id}",
+            "color": "purple" if m.type == IMBALANCE else "cyan",
+            "alpha": 0.3 + 0.1 * m.weight,
+            "width": 2 + 0.5 * m.weight,
+        }
 
     def remove_touched(self, candle: Candle, io: AnalyzerIO) -> int:
         lo = candle.low
@@ -87,23 +91,23 @@ class Magnets:
     def info_above(self, price: float) -> dict[str, Any]:
         above = [m for m in self.magnets if m.price > price]
         res = self.info(above)
-        res.update(closestPrice=res["minPrice"], farestPrice=res["maxPrice"],
-                   recent=above[-1] if above else None)
+        res.update(closestPrice=res["minPrice"], farestPrice=res["maxPrice"], recent=above[-1] if above else None)
         return res
 
     def info_below(self, price: float) -> dict[str, Any]:
         below = [m for m in self.magnets if m.price < price]
         res = self.info(below)
-        res.update(closestPrice=res["maxPrice"], farestPrice=res["minPrice"],
-                   recent=below[-1] if below else None)
+        res.update(closestPrice=res["maxPrice"], farestPrice=res["minPrice"], recent=below[-1] if below else None)
         return res
 
     def fixture_json(self) -> dict[str, Any]:
         return {"$magnets": {"n": len(self.magnets), "maxId": self.max_id}}
 
     def fixture_list(self) -> list[list[Any]]:
-        return [[m.id, m.price if math.isfinite(m.price) else str(m.price), m.weight, m.type,
-                 m.candle.open_time] for m in self.magnets]
+        return [
+            [m.id, m.price if math.isfinite(m.price) else str(m.price), m.weight, m.type, m.candle.open_time]
+            for m in self.magnets
+        ]
 
 
 class MagnetsAnalyzer(Analyzer):
@@ -124,19 +128,18 @@ class MagnetsAnalyzer(Analyzer):
         if mg.magnets:
             mg.remove_touched(candle, io)
         flags = io.flags
-        gap = flag_get(flags, "impulse.gap")
+        gap = flags.get("impulse.gap")
         if gap:
             mg.add(gap["y0"] + (gap["y1"] - gap["y0"]) / 2, 1, gap["candle"], IMBALANCE, io)
-        end = flag_get(flags, "impulse.end")
+        end = flags.get("impulse.end")
         ts = self.trend_start
         if end and ts is not None:
             ts_green = ts.open < ts.close
-            found = io.find_candles_back(ts.open_time, MAX_CANDLES_BACK, 1,
-                                         lambda c: (c.open < c.close) != ts_green)
+            found = io.find_candles_back(ts.open_time, MAX_CANDLES_BACK, 1, lambda c: (c.open < c.close) != ts_green)
             if found:
                 mg.add(found[0].body_center(), 1, candle, ORDERBLOCK, io)
             self.trend_start = None
-        start = flag_get(flags, "impulse.trend")
+        start = flags.get("impulse.trend")
         if start:
             self.trend_start = start
         flags["magnets"] = mg

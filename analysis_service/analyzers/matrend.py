@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from analysis_service.engine.candle import Candle
-from analysis_service.engine.flags import flag_get
 from analysis_service.engine.io import AnalyzerIO
 from analysis_service.engine.plugin import Analyzer, Instances, Param
 
@@ -43,9 +42,10 @@ class MATrend(Analyzer):
 
     def add_candle(self, candle: Candle, io: AnalyzerIO) -> None:
         flags = io.flags
-        a = flag_get(flags, self.ma1) or 0.0
-        b = flag_get(flags, self.ma2) or 0.0
-        c = flag_get(flags, self.ma3) or 0.0
+        # averages of finite prices are never NaN: `or 0.0` is JS's null coercion
+        a = flags.get(self.ma1) or 0.0
+        b = flags.get(self.ma2) or 0.0
+        c = flags.get(self.ma3) or 0.0
         trend = "NO"
         if a > b and b > c:
             trend = "UP"

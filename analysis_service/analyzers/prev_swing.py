@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from analysis_service.engine.candle import Candle
-from analysis_service.engine.flags import flag_get
 from analysis_service.engine.io import AnalyzerIO
 from analysis_service.engine.plugin import Analyzer, Instances, Param
 from analysis_service.engine.timeframes import tf_length
@@ -33,7 +32,7 @@ class PrevSwing(Analyzer):
     def add_candle(self, candle: Candle, io: AnalyzerIO) -> None:
         self.last = candle
         self.tf_len = io.tf_length
-        wf = flag_get(io.flags, "wfractals")
+        wf = io.flags.get("wfractals")
         if wf:
             if wf["type"] == "high":
                 self.highs.insert(0, wf["candle"])
@@ -74,5 +73,4 @@ class PrevSwing(Analyzer):
             self.lows = [c for c in lows if c.open_time > time]
 
     def fixture_json(self) -> dict[str, Any]:
-        return {"$prev_swing": {"highs": [c.open_time for c in self.highs],
-                                "lows": [c.open_time for c in self.lows]}}
+        return {"$prev_swing": {"highs": [c.open_time for c in self.highs], "lows": [c.open_time for c in self.lows]}}

@@ -28,6 +28,7 @@ class RMA(Analyzer):
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
         self.get_value = source_getter(self.params["source"])
+        self.on_close = self.params["source"] == "c"
         self.rma = RMAHelper(self.params["period"])
 
     @classmethod
@@ -36,5 +37,5 @@ class RMA(Analyzer):
         return {"source": m.group(1), "period": int(m.group(2))} if m else None
 
     def add_candle(self, candle: Candle, io: AnalyzerIO) -> None:
-        v = self.rma.update(self.get_value(candle))
+        v = self.rma.update(candle.close if self.on_close else self.get_value(candle))
         io.flags[self.name] = v

@@ -35,9 +35,23 @@ def _num(v: float) -> Any:
 
 
 class Level:
-    __slots__ = ("count_resist", "count_support", "from_x", "id", "middle_y", "min_time", "points",
-                 "prices", "res_y0", "res_y1", "resist_weight", "support_weight", "total_weight",
-                 "y0", "y1")
+    __slots__ = (
+        "count_resist",
+        "count_support",
+        "from_x",
+        "id",
+        "middle_y",
+        "min_time",
+        "points",
+        "prices",
+        "res_y0",
+        "res_y1",
+        "resist_weight",
+        "support_weight",
+        "total_weight",
+        "y0",
+        "y1",
+    )
 
     def __init__(self, level_id: int) -> None:
         self.id = level_id
@@ -56,8 +70,7 @@ class Level:
         self.prices: list[float] = []
         self.min_time = 0
 
-    def add_point(self, time: int, level: float, bounce_up: bool, height: float | None,
-                  weight: int) -> bool:
+    def add_point(self, time: int, level: float, bounce_up: bool, height: float | None, weight: int) -> bool:
         for p in self.points:
             if p[0] == time:
                 return False
@@ -126,18 +139,34 @@ class Level:
         return self.res_y0
 
     def to_json(self) -> dict[str, Any]:
-        return {"i": self.id, "y0": self.res_y0, "y1": self.res_y1, "r": self.count_resist,
-                "s": self.count_support, "rW": self.resist_weight, "sW": self.support_weight,
-                "x0": self.from_x, "w": self.total_weight, "alpha": min(0.8, self.total_weight / 200)}
+        return {
+            "i": self.id,
+            "y0": self.res_y0,
+            "y1": self.res_y1,
+            "r": self.count_resist,
+            "s": self.count_support,
+            "rW": self.resist_weight,
+            "sW": self.support_weight,
+            "x0": self.from_x,
+            "w": self.total_weight,
+            "alpha": min(0.8, self.total_weight / 200),
+        }
 
     def fixture_json(self) -> dict[str, Any]:
         return {
-            "i": self.id, "y0": _num(self.y0), "y1": _num(self.y1), "ry0": _num(self.res_y0),
-            "ry1": _num(self.res_y1), "m": _num(self.middle_y), "r": self.count_resist,
-            "s": self.count_support, "rW": self.resist_weight, "sW": self.support_weight,
-            "w": self.total_weight, "x0": self.from_x,
-            "pts": [[t, _num(y), 1 if up else 0, None if h is None else _num(h), w]
-                    for t, y, up, h, w in self.points],
+            "i": self.id,
+            "y0": _num(self.y0),
+            "y1": _num(self.y1),
+            "ry0": _num(self.res_y0),
+            "ry1": _num(self.res_y1),
+            "m": _num(self.middle_y),
+            "r": self.count_resist,
+            "s": self.count_support,
+            "rW": self.resist_weight,
+            "sW": self.support_weight,
+            "w": self.total_weight,
+            "x0": self.from_x,
+            "pts": [[t, _num(y), 1 if up else 0, None if h is None else _num(h), w] for t, y, up, h, w in self.points],
         }
 
 
@@ -160,16 +189,16 @@ class VLevels(Analyzer):
         self.forget_before(candle.open_time - LEVEL_LIMIT_MS[candle.timeframe])
         flags = io.flags
         atr = flag_get(flags, "atr14")
-        c = flag_get(flags, "hills.new.low")
+        c = flags.get("hills.new.low")
         if c:
             self._add(True, c.open_time, c.low, atr, HILL_WEIGHT, c, io)
-        c = flag_get(flags, "hills.new.high")
+        c = flags.get("hills.new.high")
         if c:
             self._add(False, c.open_time, c.high, atr, HILL_WEIGHT, c, io)
-        c = flag_get(flags, "hl_trend.new.high")
+        c = flags.get("hl_trend.new.high")
         if c:
             self._add(False, c.open_time, c.high, atr, TREND_WEIGHT, c, io)
-        c = flag_get(flags, "hl_trend.new.low")
+        c = flags.get("hl_trend.new.low")
         if c:
             self._add(True, c.open_time, c.low, atr, TREND_WEIGHT, c, io)
         flags["vlevels"] = self
@@ -177,8 +206,9 @@ class VLevels(Analyzer):
         if high is not None:
             flags["vlevels_high"] = high
 
-    def _add(self, bounce_up: bool, time: int, y: float, atr: float | None, weight: int,
-             candle: Candle, io: AnalyzerIO) -> None:
+    def _add(
+        self, bounce_up: bool, time: int, y: float, atr: float | None, weight: int, candle: Candle, io: AnalyzerIO
+    ) -> None:
         found = False
         for lvl in self.levels:
             if lvl.y0 <= y <= lvl.y1:
@@ -229,8 +259,11 @@ class VLevels(Analyzer):
 
     def _touch(self, price: float, older_than: int | None) -> dict[str, Any]:
         lv = [lvl for lvl in self.levels_older_than(older_than) if lvl.is_price_in_level(price)]
-        return {"rw": sum(lvl.resist_weight for lvl in lv), "sw": sum(lvl.support_weight for lvl in lv),
-                "ids": [lvl.id for lvl in lv]}
+        return {
+            "rw": sum(lvl.resist_weight for lvl in lv),
+            "sw": sum(lvl.support_weight for lvl in lv),
+            "ids": [lvl.id for lvl in lv],
+        }
 
     def bottom_touch_weights(self, candle: Candle, older_than: int | None = None) -> dict[str, Any]:
         return self._touch(candle.low, older_than)
@@ -238,8 +271,9 @@ class VLevels(Analyzer):
     def top_touch_weights(self, candle: Candle, older_than: int | None = None) -> dict[str, Any]:
         return self._touch(candle.high, older_than)
 
-    def find_upper_target(self, start_price: float, max_price: float, req_total: int = 0,
-                          req_support: int = 0, req_resist: int = 0) -> float:
+    def find_upper_target(
+        self, start_price: float, max_price: float, req_total: int = 0, req_support: int = 0, req_resist: int = 0
+    ) -> float:
         best = 0.0
         for lvl in self.levels:
             edge = lvl.res_y0
@@ -258,8 +292,13 @@ class VLevels(Analyzer):
         return [lvl.to_json() for lvl in self.levels]
 
     def fixture_json(self) -> dict[str, Any]:
-        return {"$vlevels": {"n": len(self.levels), "maxId": self.level_id,
-                             "w": sum(lvl.total_weight for lvl in self.levels)}}
+        return {
+            "$vlevels": {
+                "n": len(self.levels),
+                "maxId": self.level_id,
+                "w": sum(lvl.total_weight for lvl in self.levels),
+            }
+        }
 
     def fixture_levels(self) -> list[dict[str, Any]]:
         return [lvl.fixture_json() for lvl in self.levels]

@@ -73,11 +73,17 @@ class CandleDebug:
         if self.enabled:
             self._add(candle, {"type": "offchart", "name": name, "value": value})
 
-    def circle(self, candle: Candle, price: float, color: str = "white", radius: float = 1,
-               alpha: float | None = None) -> None:
+    def circle(
+        self, candle: Candle, price: float, color: str = "white", radius: float = 1, alpha: float | None = None
+    ) -> None:
         if self.enabled:
-            e: Annotation = {"type": "circle", "color": color, "from": [candle.open_time, price],
-                             "radius": radius, "src": self.source}
+            e: Annotation = {
+                "type": "circle",
+                "color": color,
+                "from": [candle.open_time, price],
+                "radius": radius,
+                "src": self.source,
+            }
             if alpha is not None:
                 e["alpha"] = alpha
             self._add(candle, e)
@@ -88,8 +94,9 @@ class CandleDebug:
     def circle_low(self, candle: Candle, color: str = "white", radius: float = 1) -> None:
         self.circle(candle, candle.low, color, radius)
 
-    def circle_middle(self, candle: Candle, color: str = "white", radius: float = 1,
-                      alpha: float | None = None) -> None:
+    def circle_middle(
+        self, candle: Candle, color: str = "white", radius: float = 1, alpha: float | None = None
+    ) -> None:
         self.circle(candle, candle.low + (candle.high - candle.low) / 2, color, radius, alpha)
 
     def line(self, candle: Candle, **params: Any) -> None:
@@ -98,9 +105,13 @@ class CandleDebug:
         red = candle.open > candle.close
         y = candle.high if red else candle.low
         e: Annotation = {
-            "type": "line", "color": "red" if red else "green", "width": 2,
-            "x0": candle.open_time, "y0": y,
-            "x1": candle.open_time + tf_length(candle.timeframe) * 3, "y1": y,
+            "type": "line",
+            "color": "red" if red else "green",
+            "width": 2,
+            "x0": candle.open_time,
+            "y0": y,
+            "x1": candle.open_time + tf_length(candle.timeframe) * 3,
+            "y1": y,
             "src": self.source,
         }
         e.update(params)
@@ -119,5 +130,14 @@ class CandleDebug:
 
     def entry(self, candle: Candle, entry_price: float, take_profit: float, stop_loss: float) -> None:
         if self.enabled:
-            self._add(candle, {"type": "entry", "src": "entries", "ep": entry_price, "tp": take_profit,
-                               "sl": stop_loss, "by": self.source})
+            self._add(
+                candle,
+                {
+                    "type": "entry",
+                    "src": "entries",
+                    "ep": entry_price,
+                    "tp": take_profit,
+                    "sl": stop_loss,
+                    "by": self.source,
+                },
+            )

@@ -64,11 +64,14 @@ class Engine:
         self.is_live = False
         self.on_candle: list[CandleHook] = []
         self.tickers: dict[str, Ticker] = {}
+        # symbol -> timeframe -> ticker: no key string built per candle
+        self._by_symbol: dict[str, dict[str, Ticker]] = {}
         for sym in self.symbol_order:
             for tf in self.timeframes:
                 box = self.registry.build_box(names)
                 t = Ticker(self, sym, tf, box, window, annotate)
                 self.tickers[t.id] = t
+                self._by_symbol.setdefault(sym, {})[tf] = t
 
     def symbol_info(self, symbol: str) -> SymbolInfo:
         return self.symbols[symbol]
@@ -82,12 +85,14 @@ class Engine:
         self.entry_sink.price_update(symbol, event_time, low, high, current)
 
     def process_candle(self, candle: Candle) -> None:
-        ticker = self.tickers.get(f"{candle.symbol}-{candle.timeframe}")
+        by_tf = self._by_symbol.get(candle.symbol)
+        ticker = by_tf.get(candle.timeframe) if by_tf is not None else None
         if ticker is None:
             return
         ticker.add_candle(candle, self.is_live)
-        for hook in self.on_candle:
-            hook(ticker, candle)
+        if self.on_candle:
+            for hook in self.on_candle:
+                hook(ticker, candle)
 
     def phase_end(self, pulse_time: int) -> None:
         self.entry_sink.phase_end(pulse_time)

@@ -64,8 +64,7 @@ class Analyzer:
         for p in cls.PARAMS:
             value = given.get(p.name, p.default)
             # ints are acceptable where floats are declared
-            if (value is not None and not isinstance(value, p.type)
-                    and not (p.type is float and isinstance(value, int))):
+            if value is not None and not isinstance(value, p.type) and not (p.type is float and isinstance(value, int)):
                 raise TypeError(f"{cls.KIND}: parameter {p.name} must be {p.type.__name__}")
             out[p.name] = value
         return out

@@ -25,19 +25,70 @@ ALWAYS_REQUIRED: tuple[str, ...] = ("rsi14", "atr14", "prev_swing", "btctrend", 
 
 # The seed's AnalyzersFactory order: what "all" means, strategies included.
 SEED_ORDER: tuple[str, ...] = (
-    "atr14", "rsi14", "impulse", "mac9", "mac18", "mac20", "mac50", "mac100", "mac200",
-    "emac9", "emac20", "emac21", "emac50", "emac100", "emac200",
-    "rmac9", "rmac30", "rmac75", "rmac21", "rmac50", "rmac200",
-    "mac5", "emac18", "mac89", "emac35", "emac144", "mat1", "hos", "macd", "bbands",
-    "btctrend", "macdf", "wfractals", "extremum", "hl_trend", "hills", "vlevels", "cdlpatts",
-    "magnets", "prices", "prev_swing",
-    "dblbottom", "macwfma", "tpcwfma", "cma3buy", "cma3sell", "ttcwoff", "geroflvl",
-    "hoffman1", "bounce", "volrev",
+    "atr14",
+    "rsi14",
+    "impulse",
+    "mac9",
+    "mac18",
+    "mac20",
+    "mac50",
+    "mac100",
+    "mac200",
+    "emac9",
+    "emac20",
+    "emac21",
+    "emac50",
+    "emac100",
+    "emac200",
+    "rmac9",
+    "rmac30",
+    "rmac75",
+    "rmac21",
+    "rmac50",
+    "rmac200",
+    "mac5",
+    "emac18",
+    "mac89",
+    "emac35",
+    "emac144",
+    "mat1",
+    "hos",
+    "macd",
+    "bbands",
+    "btctrend",
+    "macdf",
+    "wfractals",
+    "extremum",
+    "hl_trend",
+    "hills",
+    "vlevels",
+    "cdlpatts",
+    "magnets",
+    "prices",
+    "prev_swing",
+    "dblbottom",
+    "macwfma",
+    "tpcwfma",
+    "cma3buy",
+    "cma3sell",
+    "ttcwoff",
+    "geroflvl",
+    "hoffman1",
+    "bounce",
+    "volrev",
 )
 
 STRATEGY_NAMES: tuple[str, ...] = (
-    "ttcwoff", "volrev", "tpcwfma", "cma3buy", "cma3sell", "macwfma", "geroflvl",
-    "hoffman1", "bounce", "dblbottom",
+    "ttcwoff",
+    "volrev",
+    "tpcwfma",
+    "cma3buy",
+    "cma3sell",
+    "macwfma",
+    "geroflvl",
+    "hoffman1",
+    "bounce",
+    "dblbottom",
 )
 
 
@@ -113,8 +164,7 @@ class AnalyzerRegistry:
                 "kind": cls.KIND,
                 "description": cls.DESCRIPTION or (cls.__doc__ or "").strip().split("\n")[0],
                 "params": [
-                    {"name": p.name, "type": p.type.__name__, "default": p.default,
-                     "description": p.description}
+                    {"name": p.name, "type": p.type.__name__, "default": p.default, "description": p.description}
                     for p in cls.PARAMS
                 ],
                 "instances": sorted(cls.INSTANCES),
@@ -134,7 +184,7 @@ class AnalyzerRegistry:
             if found is not None:
                 return found
             if name in resolving:
-                cycle = " -> ".join([*resolving[resolving.index(name):], name])
+                cycle = " -> ".join([*resolving[resolving.index(name) :], name])
                 raise AnalyzerCycleError(f"analyzer dependency cycle: {cycle}")
             inst = self.create(name)
             found = by_key.get(inst.id)

@@ -37,13 +37,17 @@ def aggregate(rows: Iterable[Row], symbol: str, timeframe: str) -> list[Candle]:
     for r in rows:
         ot = int(r[0])
         if timeframe == "1m":
-            out.append(Candle(ot, float(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[5]),
-                              ot + 59_999, symbol, timeframe))
+            out.append(
+                Candle(
+                    ot, float(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[5]), ot + 59_999, symbol, timeframe
+                )
+            )
             continue
         b = bucket_start(ot, timeframe)
         if cur is None or cur.open_time != b:
-            cur = Candle(b, float(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[5]),
-                         b + length - 1, symbol, timeframe)
+            cur = Candle(
+                b, float(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[5]), b + length - 1, symbol, timeframe
+            )
             out.append(cur)
         else:
             if r[2] > cur.high:
@@ -82,8 +86,7 @@ class Sequencer:
     def run_rows(self, rows_by_symbol: dict[str, Sequence[Row]]) -> int:
         """Aggregate 1m rows for every engine timeframe and replay them. Returns candles processed."""
         series = {
-            sym: {tf: aggregate(rows, sym, tf) for tf in self.engine.timeframes}
-            for sym, rows in rows_by_symbol.items()
+            sym: {tf: aggregate(rows, sym, tf) for tf in self.engine.timeframes} for sym, rows in rows_by_symbol.items()
         }
         return self.run(series)
 

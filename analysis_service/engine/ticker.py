@@ -38,8 +38,7 @@ class Ticker:
         self.disabled: list[str] = []
         self.debug = CandleDebug(annotate, window)
         htf = HTF.get(timeframe)
-        self.io = AnalyzerIO(engine, symbol, timeframe, self.candles, self.debug,
-                             f"{symbol}-{htf}" if htf else None)
+        self.io = AnalyzerIO(engine, symbol, timeframe, self.candles, self.debug, f"{symbol}-{htf}" if htf else None)
         self.debug.series = [(a.id, a.CHART) for a in box if a.CHART]
         self._refresh()
 
@@ -49,6 +48,21 @@ class Ticker:
         self._ids: list[str] = [a.id for a in box]
         base = Analyzer.forget_before
         self._forgetters = [a for a in box if type(a).forget_before is not base]
+        # with annotations on, only analyzers that draw need the source label set first;
+        # chart series (CHART) draw nothing per candle
+        self._annotated_calls = [a.add_candle if a.CHART else self._labelled(a) for a in box]
+
+    def _labelled(self, a: Analyzer) -> Callable[[Candle, AnalyzerIO], None]:
+        debug = self.debug
+        aid = a.id
+        call = a.add_candle
+
+        def run(candle: Candle, io: AnalyzerIO) -> None:
+            debug.source = aid
+            call(candle, io)
+
+        run.__self__ = a  # type: ignore[attr-defined]  # lets _culprit name the analyzer
+        return run
 
     @property
     def flags(self) -> dict[str, Any]:
@@ -88,10 +102,8 @@ class Ticker:
             self._recover(candle, io, exc)
 
     def _run_annotated(self, candle: Candle, io: AnalyzerIO) -> None:
-        debug = self.debug
         try:
-            for aid, call in zip(self._ids, self._calls, strict=True):
-                debug.source = aid
+            for call in self._annotated_calls:
                 call(candle, io)
         except Exception as exc:
             self._recover(candle, io, exc)
@@ -122,9 +134,15 @@ class Ticker:
 
     def _culprit(self, exc: BaseException) -> int | None:
         tb = exc.__traceback__
-        # frame 0 is the loop that called it; the next one is the analyzer's add_candle
+        # frame 0 is the loop that called it; the next one is the analyzer's add_candle,
+        # or the labelling wrapper around it
         nxt = tb.tb_next if tb is not None else None
-        owner = nxt.tb_frame.f_locals.get("self") if nxt is not None else None
+        if nxt is None:
+            return None
+        loc = nxt.tb_frame.f_locals
+        owner = loc.get("self")
+        if owner is None and "call" in loc:
+            owner = getattr(loc["call"], "__self__", None)
         for i, a in enumerate(self.box):
             if a is owner:
                 return i

@@ -11,13 +11,15 @@ BTC = SymbolInfo("BTCUSDT", tick_size=0.1, price_precision=1, qty_precision=3, m
 T0 = 1_699_920_000_000  # a UTC midnight
 
 
-def candles(ohlcv: Iterable[Sequence[float]], tf: str = "1h", symbol: str = "BTCUSDT",
-            step: int = 3_600_000) -> list[Candle]:
+def candles(
+    ohlcv: Iterable[Sequence[float]], tf: str = "1h", symbol: str = "BTCUSDT", step: int = 3_600_000
+) -> list[Candle]:
     out = []
     for i, (o, h, lo, c, *v) in enumerate(ohlcv):
         t = T0 + i * step
-        out.append(Candle(t, float(o), float(h), float(lo), float(c), float(v[0] if v else 1.0),
-                          t + step - 1, symbol, tf))
+        out.append(
+            Candle(t, float(o), float(h), float(lo), float(c), float(v[0] if v else 1.0), t + step - 1, symbol, tf)
+        )
     return out
 
 
@@ -32,8 +34,9 @@ def closes(values: Iterable[float], tf: str = "1h") -> list[Candle]:
     return candles(rows, tf)
 
 
-def run(series: list[Candle], analyzers: Sequence[str], tf: str = "1h",
-        annotate: bool = False) -> tuple[Engine, list[dict[str, Any]]]:
+def run(
+    series: list[Candle], analyzers: Sequence[str], tf: str = "1h", annotate: bool = False
+) -> tuple[Engine, list[dict[str, Any]]]:
     """Feed one ticker candle by candle; return the engine and a copy of its flags after each."""
     engine = Engine([BTC], [tf], analyzers, annotate=annotate)
     snaps: list[dict[str, Any]] = []

@@ -32,8 +32,19 @@ from .helpers import BTC, T0, candles, closes, run
 def test_box_puts_required_first_and_dependencies_before_dependants() -> None:
     box = default_registry().build_box(["macdf", "bbands"])
     ids = [a.id for a in box]
-    assert ids[:11] == ["rsi14", "atr14", "extremum", "hl_trend", "mac18", "hills", "wfractals",
-                        "prev_swing", "emac9", "emac20", "btctrend"]
+    assert ids[:11] == [
+        "rsi14",
+        "atr14",
+        "extremum",
+        "hl_trend",
+        "mac18",
+        "hills",
+        "wfractals",
+        "prev_swing",
+        "emac9",
+        "emac20",
+        "btctrend",
+    ]
     assert ids[-3:] == ["macd", "macdf", "bbc-20-2"]
     for name in ALWAYS_REQUIRED:
         assert name in ids
@@ -57,7 +68,7 @@ def _plugin_registry(tmp_path: Path, source: str) -> AnalyzerRegistry:
     return default_registry(user_folder=tmp_path)
 
 
-CYCLE = '''
+CYCLE = """
 from analysis_service.engine.plugin import Analyzer
 class A(Analyzer):
     KIND = "cyc_a"
@@ -69,7 +80,7 @@ class B(Analyzer):
     INSTANCES = {"cyc_b": {}}
     def requires(self): return ("cyc_a",)
     def add_candle(self, candle, io): pass
-'''
+"""
 
 
 def test_cycle_and_unknown_dependency_are_clear_errors(tmp_path: Path) -> None:
@@ -137,7 +148,7 @@ def test_htf_reads_current_flags_of_higher_timeframe() -> None:
 
 # --- failure isolation ---------------------------------------------------------------
 
-BOOM = '''
+BOOM = """
 from analysis_service.engine.plugin import Analyzer
 class Boom(Analyzer):
     KIND = "boom"
@@ -146,19 +157,17 @@ class Boom(Analyzer):
         if candle.close > 11:
             raise ValueError("boom at " + str(candle.close))
         io.set(self.name, 1)
-'''
+"""
 
 
 @pytest.mark.parametrize("annotate", [False, True])
 def test_failing_analyzer_is_disabled_once_and_others_go_on(tmp_path: Path, annotate: bool) -> None:
     reg = _plugin_registry(tmp_path, BOOM)
-    engine = Engine([BTC], ["1h", "4h"], ["boom", "emac9", "boom2", "mac5"], registry=reg,
-                    annotate=annotate)
+    engine = Engine([BTC], ["1h", "4h"], ["boom", "emac9", "boom2", "mac5"], registry=reg, annotate=annotate)
     for c in closes([10.0, 11.0, 12.0, 13.0, 14.0, 15.0]):
         engine.process_candle(c)
     t = engine.ticker("BTCUSDT", "1h")
-    assert [(e.ticker_id, e.analyzer) for e in engine.errors] == [("BTCUSDT-1h", "boom"),
-                                                                 ("BTCUSDT-1h", "boom2")]
+    assert [(e.ticker_id, e.analyzer) for e in engine.errors] == [("BTCUSDT-1h", "boom"), ("BTCUSDT-1h", "boom2")]
     assert "ValueError: boom at 12.0" in engine.errors[0].message
     assert t.disabled == ["boom", "boom2"]
     assert t.flags["emac9"] and t.flags["mac5"] == 13.0  # later analyzers ran on every candle
@@ -172,11 +181,23 @@ def test_window_of_300_prunes_prev_swing_and_levels() -> None:
     engine = Engine([BTC], ["1m"], ["vlevels"], annotate=True, window=300)
     t = engine.ticker("BTCUSDT", "1m")
     import math
+
     for i in range(700):
         y = 1000 + 50 * math.sin(i / 10)
         o = 1000 + 50 * math.sin((i - 1) / 10)
-        engine.process_candle(Candle(T0 + i * 60_000, o, max(o, y) + 1 + i % 3, min(o, y) - 1 - i % 4, y,
-                                     1.0, T0 + i * 60_000 + 59_999, "BTCUSDT", "1m"))
+        engine.process_candle(
+            Candle(
+                T0 + i * 60_000,
+                o,
+                max(o, y) + 1 + i % 3,
+                min(o, y) - 1 - i % 4,
+                y,
+                1.0,
+                T0 + i * 60_000 + 59_999,
+                "BTCUSDT",
+                "1m",
+            )
+        )
     first = t.candles[0].open_time
     assert len(t.candles) == 300
     vl: Any = t.analyzer("vlevels")
@@ -242,7 +263,9 @@ def test_price_updates_against_previous_close() -> None:
     sink = _Prices()
     engine = Engine([BTC], ["1m"], [], annotate=False, entry_sink=sink)
     rows: list[list[float]] = [
-        [T0, 10, 12, 9, 11, 1], [T0 + 60_000, 11, 11, 11, 11, 1], [T0 + 120_000, 11, 11.5, 10, 10.5, 1],
+        [T0, 10, 12, 9, 11, 1],
+        [T0 + 60_000, 11, 11, 11, 11, 1],
+        [T0 + 120_000, 11, 11.5, 10, 10.5, 1],
     ]
     Sequencer(engine).run_rows({"BTCUSDT": rows})
     # first pulse: full range; second: nothing moved -> no update; third: high/low beyond close 11

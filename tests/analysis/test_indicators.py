@@ -112,12 +112,14 @@ def test_wfractals_low_overwrites_high() -> None:
 
 
 def test_cdlpatts_hammer_star_engulfing_and_bias() -> None:
-    s = candles([
-        (9.5, 10, 0, 9.8),   # hammer: body in the top 38%
-        (9.8, 10, 5, 6),     # red
-        (5.9, 12, 5.5, 11),  # green, closes above previous high, opens <= prev close -> egu
-        (11, 11.5, 10.5, 11),
-    ])
+    s = candles(
+        [
+            (9.5, 10, 0, 9.8),  # hammer: body in the top 38%
+            (9.8, 10, 5, 6),  # red
+            (5.9, 12, 5.5, 11),  # green, closes above previous high, opens <= prev close -> egu
+            (11, 11.5, 10.5, 11),
+        ]
+    )
     _, f = run(s, ["cdlpatts"])
     assert f[0]["cdlpatts.new.ham"] is s[0] and f[0]["cdlpatts.bias"] == "up"
     assert f[2]["cdlpatts.new.egu"] is s[2]
@@ -125,8 +127,15 @@ def test_cdlpatts_hammer_star_engulfing_and_bias() -> None:
 
 
 def test_impulse_start_end_and_trend() -> None:
-    s = candles([(10, 11, 9, 10.5, 1), (10.5, 11, 10, 10.8, 1), (10.8, 12, 10.7, 11.9, 50),
-                 (11.9, 13, 11.8, 12.9, 40), (12.9, 13, 12, 12.1, 40)])
+    s = candles(
+        [
+            (10, 11, 9, 10.5, 1),
+            (10.5, 11, 10, 10.8, 1),
+            (10.8, 12, 10.7, 11.9, 50),
+            (11.9, 13, 11.8, 12.9, 40),
+            (12.9, 13, 12, 12.1, 40),
+        ]
+    )
     _, f = run(s, ["impulse"])
     assert f[2]["impulse.start"] is s[2] and f[2]["impulse.trend"] is s[2]
     assert f[3]["impulse.candle"] is s[3]
@@ -158,8 +167,9 @@ def test_prev_swing_find_low_within_window() -> None:
 @pytest.mark.parametrize("name", ["hl_trend", "hills", "vlevels", "magnets"])
 def test_structural_analyzers_run_on_a_trend(name: str) -> None:
     vals = [1000 + 100 * math.sin(i / 15) + 3 * math.sin(i * 1.7) for i in range(250)]
-    rows = [(a, max(a, b) + 1 + (i % 3), min(a, b) - 1 - (i % 4), b)
-            for i, (a, b) in enumerate(itertools.pairwise(vals))]
+    rows = [
+        (a, max(a, b) + 1 + (i % 3), min(a, b) - 1 - (i % 4), b) for i, (a, b) in enumerate(itertools.pairwise(vals))
+    ]
     _, f = run(candles(rows), [name])
     assert all("hl_trend" in x for x in f)
     if name == "vlevels":

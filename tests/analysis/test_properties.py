@@ -19,7 +19,7 @@ from .helpers import BTC, candles, run
 
 
 def batch_sma(xs: list[float], n: int) -> list[float | None]:
-    return [None if i + 1 < n else sum(xs[i + 1 - n:i + 1]) / n for i in range(len(xs))]
+    return [None if i + 1 < n else sum(xs[i + 1 - n : i + 1]) / n for i in range(len(xs))]
 
 
 def batch_warm(xs: list[float], n: int, step: float) -> list[float]:
@@ -27,7 +27,7 @@ def batch_warm(xs: list[float], n: int, step: float) -> list[float]:
     out: list[float] = []
     for i in range(len(xs)):
         if i < n:
-            out.append(sum(xs[:i + 1]) / (i + 1))
+            out.append(sum(xs[: i + 1]) / (i + 1))
         elif step == 1 / n:
             out.append((out[-1] * (n - 1) + xs[i]) / n)
         else:
@@ -37,8 +37,7 @@ def batch_warm(xs: list[float], n: int, step: float) -> list[float]:
 
 def batch_atr(h: list[float], lo: list[float], c: list[float], n: int) -> list[float | None]:
     tr = [max(h[i] - lo[i], abs(h[i] - c[i - 1]), abs(lo[i] - c[i - 1])) for i in range(1, len(c))]
-    return [None] + [sum(tr[max(0, i + 1 - n):i + 1]) / len(tr[max(0, i + 1 - n):i + 1])
-                     for i in range(len(tr))]
+    return [None] + [sum(tr[max(0, i + 1 - n) : i + 1]) / len(tr[max(0, i + 1 - n) : i + 1]) for i in range(len(tr))]
 
 
 def batch_rsi(c: list[float], n: int) -> list[float | None]:
@@ -54,15 +53,16 @@ def batch_bb(c: list[float], n: int) -> list[dict[str, float] | None]:
         if i + 1 < n:
             out.append(None)
             continue
-        w = c[i + 1 - n:i + 1]
+        w = c[i + 1 - n : i + 1]
         m = sum(w) / n
         sd = math.sqrt(sum((v - m) * (v - m) for v in w) / n)
         out.append({"u": m + 2 * sd, "d": m - 2 * sd, "m": m})
     return out
 
 
-prices = st.lists(st.floats(min_value=1.0, max_value=1e5, allow_nan=False, allow_infinity=False),
-                  min_size=3, max_size=80)
+prices = st.lists(
+    st.floats(min_value=1.0, max_value=1e5, allow_nan=False, allow_infinity=False), min_size=3, max_size=80
+)
 
 
 @settings(max_examples=40, deadline=None)
@@ -106,7 +106,7 @@ def test_no_lookahead(candle_rows: list[list[float]]) -> None:
     rnd = random.Random(20261125)
     for cut in sorted(rnd.sample(range(50, len(rows)), 6)):
         part = _replay(rows[:cut])
-        assert part == full[:len(part)], cut
+        assert part == full[: len(part)], cut
         last_pulse = rows[cut - 1][0] + 59_999
         # everything that closed by the cut was processed in the truncated run
         assert len(part) == sum(1 for _, t, _ in full if t <= last_pulse)

@@ -107,16 +107,40 @@ def test_box_order_matches_seed(reference: Reference) -> None:
         assert [a.id for a in engine.ticker("BTCUSDT", tf).box] == expected
 
 
-def test_every_flag_after_every_candle_matches_seed(candle_rows: list[list[float]],
-                                                    reference: Reference) -> None:
+def test_every_flag_after_every_candle_matches_seed(candle_rows: list[list[float]], reference: Reference) -> None:
     cmp = replay(candle_rows, reference, annotate=True)
     assert cmp.order_errors == []
     assert cmp.i == len(reference.flags) == 24_612
     assert dict(cmp.mismatches) == {}, cmp.first_mismatch
     # every indicator of the seed was actually compared
-    for key in ("atr14", "rsi14", "mac200", "emac144", "rmac75", "macd", "macdf", "bbc-20-2",
-                "bt-1h-9", "bt-4h-20", "extremum", "wfractals", "hl_trend", "hl_trend.new.high",
-                "hills.new.low", "prev_swing", "vlevels", "vlevels_high", "cdlpatts.new.egu",
-                "cdlpatts.bias", "impulse.gap", "impulse.tall", "magnets", "mat1", "hos", "prices",
-                "vlevels-list", "magnets-list"):
+    for key in (
+        "atr14",
+        "rsi14",
+        "mac200",
+        "emac144",
+        "rmac75",
+        "macd",
+        "macdf",
+        "bbc-20-2",
+        "bt-1h-9",
+        "bt-4h-20",
+        "extremum",
+        "wfractals",
+        "hl_trend",
+        "hl_trend.new.high",
+        "hills.new.low",
+        "prev_swing",
+        "vlevels",
+        "vlevels_high",
+        "cdlpatts.new.egu",
+        "cdlpatts.bias",
+        "impulse.gap",
+        "impulse.tall",
+        "magnets",
+        "mat1",
+        "hos",
+        "prices",
+        "vlevels-list",
+        "magnets-list",
+    ):
         assert cmp.compared[key] > 0, key
