@@ -983,7 +983,7 @@ async def _ticker_loop(app: web.Application) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
-            if hub.sim.clock.speed > 0 or hub.sim.expired_listen_keys():
+            if hub.sim.clock.speed > 0 or hub.conns or hub.sim.expired_listen_keys():
                 await hub.advance()
         except Exception:  # the loop must survive one bad tick; the error is logged
             log.exception("advance failed")

@@ -817,7 +817,7 @@ class Engine:
                 if o.tif == "GTD" and o.good_till and o.good_till <= now:
                     self._finish(acct, o, "EXPIRED", now)
 
-    def _first_cross(self, acct: Account, item: Order | AlgoOrder, seq: np.ndarray, start: int) -> tuple[int, int]:
+    def _first_cross(self, item: Order | AlgoOrder, seq: np.ndarray, start: int, times: np.ndarray) -> tuple[int, int]:
         """(index into seq, execution price) of the first crossing at or after start, or (-1, 0)."""
         s = seq[start:]
         if isinstance(item, Order):
@@ -835,9 +835,10 @@ class Engine:
             return -1, 0
         k = start + int(np.argmax(hit))
         prev = int(seq[k - 1])
-        # the path is continuous between vertices, so the trigger price itself traded unless
-        # the previous vertex was already beyond it (a jump from an admin price change).
-        if self._triggered(a.order_type, a.side, a.trigger_price, prev):
+        # the path is continuous between vertices, so the trigger price itself traded, unless
+        # the step is a jump (admin price change: two vertices at one instant) -> gap fill.
+        jump = k >= 2 and times[k - 1] == times[k - 2]
+        if jump or self._triggered(a.order_type, a.side, a.trigger_price, prev):
             return k, int(seq[k])
         return k, a.trigger_price
 
@@ -868,7 +869,7 @@ class Engine:
                 items: list[Order | AlgoOrder] = [o for o in acct.open_orders(sym) if o.type == "LIMIT"]
                 items += acct.open_algos(sym)
                 for it in items:
-                    k, px = self._first_cross(acct, it, seq, start)
+                    k, px = self._first_cross(it, seq, start, times)
                     if k < 0:
                         continue
                     # stops before takes and limits at the same vertex: worst case first

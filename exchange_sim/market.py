@@ -451,7 +451,7 @@ class Market:
             prices = np.r_[prices, np.array(jp, dtype=np.int64)]
             order = np.argsort(times, kind="stable")
             times, prices = times[order], prices[order]
-        sel = (times > t0) & (times < t1)
+        sel = (times > t0) & (times <= t1)
         times = np.r_[times[sel], t1].astype(np.int64)
         prices = np.r_[prices[sel], self.price(symbol, t1)].astype(np.int64)
         return times, prices

@@ -179,6 +179,10 @@ class Simulator:
             if sub.symbol not in self.market.specs:
                 continue
             if t1 == t0:
+                # Binance repeats the current kline every 250 ms even when nothing traded
+                cs = self.market.klines(sub.symbol, sub.interval, t1, limit=1)
+                for r in self.market.format_rows(sub.symbol, cs):
+                    out.append((sub, self.kline_event(sub, r, int(r[6]) < t1, t1)))  # type: ignore[call-overload]
                 continue
             start = bucket_start(sub.interval, t0)
             cs = self.market.klines(sub.symbol, sub.interval, t1, start=start, end=t1, limit=10**7)

@@ -257,8 +257,13 @@ async def running_sim(mode: str = "inprocess", **kw: Any) -> AsyncIterator[SimHa
 
 @contextlib.asynccontextmanager
 async def _subprocess_sim(
-    *, seed: int = 1, speed: float = 0.0, start: str | None = "2026-01-05T00:00:00Z", hedge: bool = False,
-    symbols: list[str] | None = None, extra_args: list[str] | None = None,
+    *,
+    seed: int = 1,
+    speed: float = 0.0,
+    start: str | None = "2026-01-05T00:00:00Z",
+    hedge: bool = False,
+    symbols: list[str] | None = None,
+    extra_args: list[str] | None = None,
 ) -> AsyncIterator[SimHandle]:
     port = free_port()
     args = [sys.executable, "-m", "exchange_sim", "--port", str(port), "--seed", str(seed), "--speed", str(speed)]

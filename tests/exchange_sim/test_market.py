@@ -37,7 +37,7 @@ def reference_aggregate(rows: list[list[object]], interval: str) -> list[tuple[o
 
     out: dict[int, list[object]] = {}
     for r in rows:
-        b = bucket_start(interval, int(r[0]))  # type: ignore[arg-type]
+        b = bucket_start(interval, int(r[0]))  # type: ignore[call-overload]
         if b not in out:
             out[b] = [b, r[1], r[2], r[3], r[4], Decimal(0), Decimal(0), 0, Decimal(0), Decimal(0)]
         agg = out[b]
@@ -65,7 +65,9 @@ def as_tuple(r: list[object]) -> tuple[object, ...]:
     start_off=st.integers(min_value=0, max_value=40 * MS_DAY),
     span_min=st.integers(min_value=1, max_value=3 * 1440),
 )
-def test_every_timeframe_is_the_exact_aggregation_of_1m(interval: str, symbol: str, start_off: int, span_min: int) -> None:
+def test_every_timeframe_is_the_exact_aggregation_of_1m(
+    interval: str, symbol: str, start_off: int, span_min: int
+) -> None:
     now = NOW - start_off
     cs = MARKET.klines(symbol, interval, now, limit=1 if interval in ("1w", "1M") else 8)
     rows = MARKET.format_rows(symbol, cs)
@@ -169,7 +171,7 @@ def test_price_override_continues_from_the_new_price() -> None:
     rows = m.format_rows("BTCUSDT", m.klines("BTCUSDT", "1h", t + 2 * 3_600_000, limit=3))
     ones = one_minute_rows(m, "BTCUSDT", int(rows[0][0]), int(rows[-1][6]) + 1, t + 2 * 3_600_000)  # type: ignore[call-overload]
     assert [as_tuple(r) for r in rows] == reference_aggregate(ones, "1h")
-    times, prices = m.path("BTCUSDT", t - 5_000, t + 5_000)
+    _, prices = m.path("BTCUSDT", t - 5_000, t + 5_000)
     assert prices.max() >= 5_000_000 - 5_000 and prices.min() < 4_000_000  # the jump is on the path
 
 
@@ -178,8 +180,10 @@ def test_replay_of_binance_vision_files(tmp_path: Path, micro: bool, header: boo
     base = 1_704_067_200_000  # 2024-01-01
     lines = []
     if header:
-        lines.append("open_time,open,high,low,close,volume,close_time,quote_volume,count,"
-                     "taker_buy_volume,taker_buy_quote_volume,ignore")
+        lines.append(
+            "open_time,open,high,low,close,volume,close_time,quote_volume,count,"
+            "taker_buy_volume,taker_buy_quote_volume,ignore"
+        )
     price = 42000.0
     for i in range(3 * 60):
         if i == 100:
@@ -188,8 +192,10 @@ def test_replay_of_binance_vision_files(tmp_path: Path, micro: bool, header: boo
         o, c = price, price + (1.5 if i % 3 else -2.0)
         ts = t * 1000 if micro else t
         cts = (t + MS_MIN - 1) * 1000 if micro else t + MS_MIN - 1
-        lines.append(f"{ts},{o:.1f},{max(o, c) + 0.5:.1f},{min(o, c) - 0.5:.1f},{c:.1f},1.234,{cts},"
-                     f"51835.1,{10 + i},0.600,25200.5,0")
+        lines.append(
+            f"{ts},{o:.1f},{max(o, c) + 0.5:.1f},{min(o, c) - 0.5:.1f},{c:.1f},1.234,{cts},"
+            f"51835.1,{10 + i},0.600,25200.5,0"
+        )
         price = c
     text = "\n".join(lines) + "\n"
     if zipped:

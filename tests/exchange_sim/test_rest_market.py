@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import aiohttp
@@ -18,8 +19,15 @@ async def test_ping_time_and_exchange_info(client: Any, sim: SimHandle) -> None:
     info = await client.futures_exchange_info()
     btc = next(s for s in info["symbols"] if s["symbol"] == "BTCUSDT")
     f = {x["filterType"]: x for x in btc["filters"]}
-    assert set(f) == {"PRICE_FILTER", "LOT_SIZE", "MARKET_LOT_SIZE", "MAX_NUM_ORDERS", "MAX_NUM_ALGO_ORDERS",
-                      "PERCENT_PRICE", "MIN_NOTIONAL"}
+    assert set(f) == {
+        "PRICE_FILTER",
+        "LOT_SIZE",
+        "MARKET_LOT_SIZE",
+        "MAX_NUM_ORDERS",
+        "MAX_NUM_ALGO_ORDERS",
+        "PERCENT_PRICE",
+        "MIN_NOTIONAL",
+    }
     assert f["PRICE_FILTER"]["tickSize"] == "0.1" and f["LOT_SIZE"]["stepSize"] == "0.001"
     assert f["MIN_NOTIONAL"]["notional"] == "100"
     assert btc["pricePrecision"] == 2 and btc["quantityPrecision"] == 3  # precision is not the tick
@@ -66,7 +74,7 @@ async def test_history_download_with_python_binance_paging(client: Any, sim: Sim
     start = now - 3 * 86_400_000
     rows = await client.futures_historical_klines("XRPUSDT", "5m", start, now)
     assert rows[0][0] == start // 300_000 * 300_000 + (300_000 if start % 300_000 else 0)
-    assert all(b[0] - a[0] == 300_000 for a, b in zip(rows, rows[1:], strict=False))
+    assert all(b[0] - a[0] == 300_000 for a, b in itertools.pairwise(rows))
     assert rows[-1][0] <= now
 
 
@@ -85,13 +93,16 @@ async def test_weight_headers_per_limit(sim: SimHandle) -> None:
     async with aiohttp.ClientSession() as s:
         used = []
         for limit in (50, 200, 800, 1200):
-            async with s.get(f"{sim.futures_url}/v1/klines", params={"symbol": "BTCUSDT", "interval": "1m",
-                                                                       "limit": str(limit)}) as r:
+            async with s.get(
+                f"{sim.futures_url}/v1/klines", params={"symbol": "BTCUSDT", "interval": "1m", "limit": str(limit)}
+            ) as r:
                 assert r.status == 200
                 used.append(int(r.headers["X-MBX-USED-WEIGHT-1M"]))
                 assert r.headers["X-MBX-ORDER-COUNT-10S"] == "0"
         assert [b - a for a, b in zip([0, *used], used, strict=False)] == [1, 2, 5, 10]
         async with s.get(f"{sim.futures_url}/v1/klines", params={"symbol": "BTCUSDT"}) as r:
             assert r.status == 400
-            assert await r.json() == {"code": -1102, "msg": "Mandatory parameter 'interval' was not sent, was "
-                                      "empty/null, or malformed."}
+            assert await r.json() == {
+                "code": -1102,
+                "msg": "Mandatory parameter 'interval' was not sent, was empty/null, or malformed.",
+            }
