@@ -73,7 +73,7 @@ class LiveFeed:
 
     async def run(self) -> None:
         retrying = AsyncRetrying(
-            wait=wait_exponential_jitter(initial=0.5, max=30.0),
+            wait=wait_exponential_jitter(multiplier=0.5, max=30.0),
             retry=retry_if_exception_type((StreamBroken, OSError, asyncio.TimeoutError, MarketUnavailable)),
             before_sleep=lambda s: log.warning("kline websocket lost; reconnecting", extra={
                 "event": "ws_reconnect", "reason": repr(s.outcome.exception() if s.outcome else None)}),

@@ -69,7 +69,7 @@ def _wait(state: RetryCallState) -> float:
     exc = state.outcome.exception() if state.outcome else None
     if isinstance(exc, _RetryAfter):
         return exc.seconds
-    return float(wait_exponential_jitter(initial=0.2, max=10.0, jitter=0.3)(state))
+    return float(wait_exponential_jitter(multiplier=0.2, max=10.0, jitter=0.3)(state))
 
 
 @dataclass

@@ -18,7 +18,7 @@ from candle_service.candles import CandleColumns
 from candle_service.pulses import merge_pulses
 from candle_service.timeframes import aggregate
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 _FLAGS = re.compile(
     rb'^\{"kind":"flags","sym":"(?P<sym>[^"]+)","tf":"(?P<tf>[^"]+)","t":(?P<t>\d+),"ot":(?P<ot>\d+),'
     rb'"c":(?P<c>\[[^\]]*\])(?:,"pt":(?P<pt>\d+))?'

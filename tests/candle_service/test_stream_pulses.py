@@ -1,0 +1,174 @@
+"""StreamPulses: ordered history, then live pulses at the simulator's clock with no gap and no
+duplicate, through websocket drops."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import grpc
+import pytest
+
+from parayok.convert import timeframe_name
+from parayok.v1 import candles_pb2, common_pb2
+
+from .conftest import SIM_START, CandleStack
+
+M1, M5, H1 = common_pb2.TIMEFRAME_1M, common_pb2.TIMEFRAME_5M, common_pb2.TIMEFRAME_1H
+MIN = 60_000
+
+
+@dataclass
+class Pulse:
+    time: int
+    closed: bool
+    prices: list[tuple[str, float, float, float]] = field(default_factory=list)
+    candles: list[tuple[str, str, int, int]] = field(default_factory=list)  # symbol, tf, open, close
+
+
+def unpack(batch: candles_pb2.PulseBatch) -> list[Pulse]:
+    out = []
+    pi = ci = 0
+    for i, t in enumerate(batch.pulse_time):
+        p = Pulse(t, batch.closed[i])
+        for _ in range(batch.price_count[i]):
+            p.prices.append((batch.symbols[batch.price_symbol[pi]], batch.price_low[pi], batch.price_high[pi],
+                             batch.price_close[pi]))
+            pi += 1
+        for _ in range(batch.candle_count[i]):
+            p.candles.append((batch.symbols[batch.candle_symbol[ci]], timeframe_name(batch.candle_timeframe[ci]),
+                              batch.open_time[ci], batch.close_time[ci]))
+            ci += 1
+        out.append(p)
+    assert pi == len(batch.price_low) and ci == len(batch.open_time)
+    return out
+
+
+class Reader:
+    """Reads a pulse stream in the background so the test can drive the simulator meanwhile."""
+
+    def __init__(self, call: AsyncIterator[candles_pb2.PulseStreamEvent]) -> None:
+        self.call = call
+        self.pulses: list[Pulse] = []
+        self.events: list[str] = []
+        self.live = asyncio.Event()
+        self.changed = asyncio.Event()
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        async for event in self.call:
+            kind = event.WhichOneof("event")
+            self.events.append(kind or "")
+            if kind == "pulses":
+                self.pulses.extend(unpack(event.pulses))
+            elif kind == "live":
+                self.live.set()
+            self.changed.set()
+
+    def closed(self) -> list[Pulse]:
+        return [p for p in self.pulses if p.closed]
+
+    async def wait_closed(self, n: int, timeout: float = 60.0) -> None:
+        async with asyncio.timeout(timeout):
+            while len(self.closed()) < n:  # bounded by the timeout
+                self.changed.clear()
+                if self.task.done():
+                    self.task.result()
+                await self.changed.wait()
+
+    async def close(self) -> None:
+        self.call.cancel()  # type: ignore[attr-defined]
+        with contextlib.suppress(asyncio.CancelledError, grpc.aio.AioRpcError):
+            await self.task
+
+
+def expected_order(symbols: list[str], tfs: list[str], pulse: int) -> list[tuple[str, str]]:
+    lengths = {"1m": MIN, "5m": 5 * MIN, "1h": 60 * MIN}
+    return [(s, tf) for s in symbols for tf in tfs if (pulse + 1) % lengths[tf] == 0]
+
+
+async def test_history_pulses_are_ordered_higher_timeframe_first(stack: CandleStack) -> None:
+    symbols = ["BTCUSDT", "ETHUSDT"]
+    start = SIM_START - 3 * 3600_000
+    request = candles_pb2.StreamPulsesRequest(symbols=symbols, timeframes=[M1, H1, M5], from_ms=start,
+                                              to_ms=SIM_START)
+    pulses: list[Pulse] = []
+    kinds = []
+    async for event in stack.stub.StreamPulses(request):
+        kinds.append(event.WhichOneof("event"))
+        if event.HasField("pulses"):
+            pulses.extend(unpack(event.pulses))
+    assert "progress" in kinds and "live" not in kinds
+    assert [p.time for p in pulses] == list(range(start + MIN - 1, SIM_START, MIN))
+    for p in pulses:
+        assert [(s, tf) for s, tf, _, _ in p.candles] == expected_order(symbols, ["1h", "5m", "1m"], p.time)
+        assert all(close == p.time for _, _, _, close in p.candles)
+        assert [s for s, *_ in p.prices] == symbols
+    # The seed's history price rule: the first update carries the candle's full range.
+    first_btc = pulses[0].candles[0]
+    assert first_btc[:2] == ("BTCUSDT", "1m")
+    assert sum(len(p.candles) for p in pulses) == 2 * (180 + 36 + 3)
+
+
+async def test_history_then_live_without_gap_or_duplicate_through_ws_drops(stack: CandleStack) -> None:
+    symbols = ["BTCUSDT", "ETHUSDT"]
+    start = SIM_START - 30 * MIN
+    call = stack.stub.StreamPulses(candles_pb2.StreamPulsesRequest(
+        symbols=symbols, timeframes=[M1, M5], from_ms=start, live=True, late_candle_wait_ms=500))
+    reader = Reader(call)
+    try:
+        async with asyncio.timeout(20):
+            await reader.live.wait()
+        assert len(reader.closed()) == 30
+        await asyncio.sleep(0.3)  # let the websocket subscribe
+        expected = 30
+        for minute in range(1, 8):
+            await stack.sim.admin.step(minutes=1)
+            expected += 1
+            await reader.wait_closed(expected)
+            if minute == 3:
+                # Drop the kline websocket: what closes while it is down must still come, in order.
+                await stack.sim.admin.drop_websockets()
+                await stack.sim.admin.step(minutes=2)
+                expected += 2
+                await reader.wait_closed(expected)
+        closed = reader.closed()
+        times = [p.time for p in closed]
+        assert times == list(range(start + MIN - 1, SIM_START + 9 * MIN, MIN)), "gap or duplicate at a pulse"
+        for p in closed:
+            assert [(s, tf) for s, tf, _, _ in p.candles] == expected_order(symbols, ["5m", "1m"], p.time), p.time
+        # Live candles were stored too.
+        assert stack.store.count("ETHUSDT", "1m") >= 39
+    finally:
+        await reader.close()
+
+
+@pytest.mark.parametrize(
+    ("kw", "text"),
+    [
+        ({"symbols": [], "timeframes": [M1], "from_ms": SIM_START - MIN, "to_ms": SIM_START}, "symbols"),
+        ({"symbols": ["BTCUSDT"], "timeframes": [], "from_ms": SIM_START - MIN, "to_ms": SIM_START}, "timeframes"),
+        ({"symbols": ["BTCUSDT"], "timeframes": [M1], "to_ms": SIM_START}, "from_ms"),
+        ({"symbols": ["BTCUSDT"], "timeframes": [M1], "from_ms": SIM_START, "to_ms": SIM_START - MIN}, "from_ms"),
+        ({"symbols": ["BTCUSDT"], "timeframes": [M1], "from_ms": SIM_START - MIN}, "to_ms"),
+        ({"symbols": ["BTCUSDT", "BTCUSDT"], "timeframes": [M1], "from_ms": SIM_START - MIN, "to_ms": SIM_START},
+         "symbols"),
+        ({"symbols": ["BTCUSDT"], "timeframes": [0], "from_ms": SIM_START - MIN, "to_ms": SIM_START}, "timeframes"),
+    ],
+)
+async def test_bad_pulse_requests(stack: CandleStack, kw: dict[str, object], text: str) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        async for _ in stack.stub.StreamPulses(candles_pb2.StreamPulsesRequest(**kw)):  # type: ignore[arg-type]
+            pass
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert text in (info.value.details() or "")
+
+
+async def test_unknown_symbol_in_pulses_is_not_found(stack: CandleStack) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        async for _ in stack.stub.StreamPulses(candles_pb2.StreamPulsesRequest(
+                symbols=["BTCUSDT", "NOSUCHUSDT"], timeframes=[M1], from_ms=SIM_START - MIN, to_ms=SIM_START)):
+            pass
+    assert info.value.code() == grpc.StatusCode.NOT_FOUND
