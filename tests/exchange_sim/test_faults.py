@@ -167,3 +167,20 @@ def test_sync_client_history_and_orders() -> None:
             c.futures_account()
         assert e.value.code == -1022
         c.close_connection()
+
+
+async def test_python_m_exchange_sim_defaults_are_usable() -> None:
+    """`python -m exchange_sim` with no options: real-time clock, sim-key/sim-secret, 10,000 USDT."""
+    from exchange_sim.testing import make_async_client, running_sim
+
+    async with running_sim(mode="subprocess", speed=1.0, start=None, symbols=["BTCUSDT"]) as sim:
+        c = await make_async_client(sim, sync_time=True)
+        try:
+            t = (await c.futures_time())["serverTime"]
+            import time
+
+            assert abs(t - time.time() * 1000) < 5_000
+            assert (await c.futures_account_balance())[0]["balance"] == "10000.00000000"
+            assert (await c.futures_get_position_mode())["dualSidePosition"] is False
+        finally:
+            await c.close_connection()

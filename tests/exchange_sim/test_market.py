@@ -63,11 +63,8 @@ def as_tuple(r: list[object]) -> tuple[object, ...]:
     interval=st.sampled_from(["3m", "5m", "15m", "30m", "1h", "2h", "4h", "1d", "1w", "1M"]),
     symbol=st.sampled_from(["BTCUSDT", "ETHUSDT", "XRPUSDT"]),
     start_off=st.integers(min_value=0, max_value=40 * MS_DAY),
-    span_min=st.integers(min_value=1, max_value=3 * 1440),
 )
-def test_every_timeframe_is_the_exact_aggregation_of_1m(
-    interval: str, symbol: str, start_off: int, span_min: int
-) -> None:
+def test_every_timeframe_is_the_exact_aggregation_of_1m(interval: str, symbol: str, start_off: int) -> None:
     now = NOW - start_off
     cs = MARKET.klines(symbol, interval, now, limit=1 if interval in ("1w", "1M") else 8)
     rows = MARKET.format_rows(symbol, cs)
