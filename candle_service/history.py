@@ -55,6 +55,23 @@ class HistoryLoader:
         self.store = store
         self.market = market
         self.run = run
+        # Ranges known to be complete in the store (candles or recorded gaps), per series. Only this
+        # process writes the store, so what was complete stays complete: repeated reads of loaded
+        # history skip the SQL gap search.
+        self.covered: dict[tuple[str, str], list[TimeRange]] = {}
+
+    def is_covered(self, symbol: str, timeframe: str, start: int, end: int) -> bool:
+        return any(r.start <= start and end <= r.end for r in self.covered.get((symbol, timeframe), []))
+
+    def _cover(self, symbol: str, timeframe: str, start: int, end: int) -> None:
+        ranges = sorted([*self.covered.get((symbol, timeframe), []), TimeRange(start, end)])
+        merged: list[TimeRange] = []
+        for r in ranges:
+            if merged and r.start <= merged[-1].end:
+                merged[-1] = TimeRange(merged[-1].start, max(merged[-1].end, r.end))
+            else:
+                merged.append(r)
+        self.covered[(symbol, timeframe)] = merged
 
     async def ensure(self, symbol: str, timeframe: str, start: int, end: int,
                      on_progress: ProgressCallback | None = None, now_ms: int | None = None) -> LoadResult:
@@ -63,7 +80,10 @@ class HistoryLoader:
         now = now_ms if now_ms is not None else await self.market.server_time()
         current_bucket = tf.bucket(now)
         end = min(end, current_bucket)  # the candle open at `now` is not closed: never store it
-        if end <= start:
+        first = tf.bucket(start)
+        if first < start:
+            first += tf.length_ms
+        if end <= first or self.is_covered(symbol, tf.name, first, end):
             return LoadResult(symbol, tf.name, 0, [])
         missing: list[TimeRange] = await self.run(self.store.missing_ranges, symbol, tf.name, start, end)  # type: ignore[assignment]
         total = sum((r.end - r.start) // tf.length_ms for r in missing)
@@ -95,6 +115,10 @@ class HistoryLoader:
                                                    fetched, fetched / elapsed))
                 if len(page) < KLINES_PAGE and (len(page) == 0 or int(page.close_time[-1]) + 1 >= rng.end):
                     break
+        # Complete up to the recent edge (a hole there may still be filled by the exchange).
+        recent_edge = min(end, recent) if missing else end
+        if recent_edge > first:
+            self._cover(symbol, tf.name, first, recent_edge)
         if fetched:
             elapsed = max(time.monotonic() - started, 1e-6)
             log.info("history loaded", extra={"event": "history_loaded", "symbol": symbol, "timeframe": tf.name,

@@ -36,7 +36,8 @@ class PulseChunk:
     price_high: F64
     price_close: F64
     candle_symbol: U32
-    candle_timeframe: tuple[str, ...]
+    timeframes: tuple[str, ...]  # the names indexed by candle_timeframe
+    candle_timeframe: npt.NDArray[np.uint8]
     open_time: I64
     close_time: I64
     open: F64
@@ -65,11 +66,17 @@ def chunks_from_sequence(
         return
     updates = price_updates(seq, columns)
     sym_index = {s: i for i, s in enumerate(symbols)}
+    tf_names = tuple(dict.fromkeys(tf for _, tf in seq.buffers))
     buffer_sym = np.array([sym_index[s] for s, _ in seq.buffers], dtype=np.uint32)
-    buffer_tf = [tf for _, tf in seq.buffers]
-    fields = {f: seq.gather(columns, f) for f in CANDLE_COLUMNS}
+    buffer_tf = np.array([tf_names.index(tf) for _, tf in seq.buffers], dtype=np.uint8)
+    # One take per field over all buffers laid end to end, instead of a mask per buffer.
+    empty = CandleColumns.empty("X", "1m")
+    series = [columns.get(key, empty) for key in seq.buffers]
+    offsets = np.cumsum([0] + [len(c) for c in series[:-1]]).astype(np.int64)
+    flat = offsets[seq.buffer] + seq.row
+    fields = {f: np.concatenate([getattr(c, f) for c in series])[flat] for f in CANDLE_COLUMNS}
     update_pulse = seq.pulse[updates.position]
-    update_symbol = np.array([sym_index[s] for s in updates.symbol], dtype=np.uint32)
+    update_symbol = buffer_sym[seq.buffer[updates.position]]
     price_count_all = np.bincount(update_pulse, minlength=seq.num_pulses).astype(np.uint32)
     candle_count_all = np.diff(seq.pulse_start).astype(np.uint32)
     p = 0
@@ -92,7 +99,8 @@ def chunks_from_sequence(
             price_high=updates.high[ua:ub],
             price_close=updates.close[ua:ub],
             candle_symbol=buffer_sym[buf],
-            candle_timeframe=tuple(buffer_tf[int(i)] for i in buf),
+            timeframes=tf_names,
+            candle_timeframe=buffer_tf[buf],
             **{f: fields[f][a:b] for f in CANDLE_COLUMNS},
         )
         p = q
@@ -107,6 +115,8 @@ def single_pulse(
 ) -> PulseChunk:
     """One live pulse: ``prices`` as (symbol index, low, high, close); ``candles`` as
     (symbol index, timeframe, one-row columns), already in processing order."""
+    tf_names = tuple(dict.fromkeys(c[1] for c in candles))
+
     def col(name: str, dtype: type) -> np.ndarray:
         if not candles:
             return np.empty(0, dtype=dtype)
@@ -123,7 +133,8 @@ def single_pulse(
         price_high=np.array([p[2] for p in prices], dtype=np.float64),
         price_close=np.array([p[3] for p in prices], dtype=np.float64),
         candle_symbol=np.array([c[0] for c in candles], dtype=np.uint32),
-        candle_timeframe=tuple(c[1] for c in candles),
+        timeframes=tf_names,
+        candle_timeframe=np.array([tf_names.index(c[1]) for c in candles], dtype=np.uint8),
         open_time=col("open_time", np.int64),
         close_time=col("close_time", np.int64),
         open=col("open", np.float64),

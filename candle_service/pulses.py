@@ -85,14 +85,13 @@ class PulseSequence:
         return out
 
     def gather(self, columns: Mapping[tuple[str, str], CandleColumns], field: str) -> np.ndarray:
-        """One field of every candle, in sequence order (one numpy take per buffer)."""
-        first = next(iter(columns.values()), None)
-        dtype = getattr(first, field).dtype if first is not None else np.float64
-        out = np.empty(len(self), dtype=dtype)
-        for b, key in enumerate(self.buffers):
-            mask = self.buffer == b
-            if mask.any():
-                out[mask] = getattr(columns[key], field)[self.row[mask]]
+        """One field of every candle, in sequence order: one take over all buffers laid end to end."""
+        parts = [getattr(columns[key], field) for key in self.buffers if key in columns]
+        if not parts:
+            return np.empty(len(self), dtype=np.float64)
+        lengths = [len(columns[key]) if key in columns else 0 for key in self.buffers]
+        offsets = np.cumsum([0, *lengths[:-1]]).astype(np.int64)
+        out: np.ndarray = np.concatenate(parts)[offsets[self.buffer] + self.row]
         return out
 
     def slice_pulses(self, first: int, stop: int) -> PulseSequence:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import grpc
+import numpy as np
 
+from parayok.columnar import build
 from parayok.convert import timeframe_enum, timeframe_name
 from parayok.errors import grpc_errors
 from parayok.v1 import candles_pb2, candles_pb2_grpc, common_pb2
 
-from .candles import CandleColumns, SymbolInfo
+from .candles import CANDLE_FIELDS, CandleColumns, SymbolInfo
 from .pulse_chunks import PulseChunk
 from .service import (
     CandleService,
@@ -23,12 +25,11 @@ from .service import (
 
 
 def candle_batch(cols: CandleColumns) -> candles_pb2.CandleBatch:
-    return candles_pb2.CandleBatch(
-        symbol=cols.symbol, timeframe=timeframe_enum(cols.timeframe),  # type: ignore[arg-type]
-        open_time=cols.open_time.tolist(), close_time=cols.close_time.tolist(), open=cols.open.tolist(),
-        high=cols.high.tolist(), low=cols.low.tolist(), close=cols.close.tolist(), volume=cols.volume.tolist(),
-        quote_volume=cols.quote_volume.tolist(), trades=cols.trades.tolist(),
-        taker_buy_base=cols.taker_buy_base.tolist(), taker_buy_quote=cols.taker_buy_quote.tolist(),
+    return build(
+        candles_pb2.CandleBatch,
+        {f: getattr(cols, f) for f in CANDLE_FIELDS},
+        symbol=cols.symbol,
+        timeframe=timeframe_enum(cols.timeframe),
     )
 
 
@@ -43,17 +44,16 @@ def symbol_info(info: SymbolInfo) -> common_pb2.SymbolInfo:
 
 
 def pulse_batch(chunk: PulseChunk) -> candles_pb2.PulseBatch:
-    return candles_pb2.PulseBatch(
-        symbols=chunk.symbols, pulse_time=chunk.pulse_time.tolist(), closed=chunk.closed.tolist(),
-        price_count=chunk.price_count.tolist(), candle_count=chunk.candle_count.tolist(),
-        price_symbol=chunk.price_symbol.tolist(), price_low=chunk.price_low.tolist(),
-        price_high=chunk.price_high.tolist(), price_close=chunk.price_close.tolist(),
-        candle_symbol=chunk.candle_symbol.tolist(),
-        candle_timeframe=[timeframe_enum(tf) for tf in chunk.candle_timeframe],  # type: ignore[misc]
-        open_time=chunk.open_time.tolist(), close_time=chunk.close_time.tolist(), open=chunk.open.tolist(),
-        high=chunk.high.tolist(), low=chunk.low.tolist(), close=chunk.close.tolist(),
-        volume=chunk.volume.tolist(),
-    )
+    enum_of = np.array([timeframe_enum(tf) for tf in chunk.timeframes] or [0], dtype=np.int64)
+    tf_enums = enum_of[chunk.candle_timeframe]
+    columns = {
+        "pulse_time": chunk.pulse_time, "closed": chunk.closed, "price_count": chunk.price_count,
+        "candle_count": chunk.candle_count, "price_symbol": chunk.price_symbol, "price_low": chunk.price_low,
+        "price_high": chunk.price_high, "price_close": chunk.price_close, "candle_symbol": chunk.candle_symbol,
+        "candle_timeframe": tf_enums, "open_time": chunk.open_time, "close_time": chunk.close_time,
+        "open": chunk.open, "high": chunk.high, "low": chunk.low, "close": chunk.close, "volume": chunk.volume,
+    }
+    return build(candles_pb2.PulseBatch, columns, symbols=list(chunk.symbols))
 
 
 def pulse_event(event: PulseEvent) -> candles_pb2.PulseStreamEvent:

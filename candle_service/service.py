@@ -121,11 +121,13 @@ class CandleService:
 
     # -- candles ------------------------------------------------------------------------------
 
-    async def _ensure(self, symbol: str, timeframe: str, start: int, end: int,
+    async def _ensure(self, symbol: str, timeframe: str, start: int, end: int, now: int,
                       on_progress: Callable[[LoadProgress], Any] | None = None) -> list[GapEvent]:
         """Load what the store lacks; an unreachable market is remembered, not raised."""
+        if self.market_error is not None and self.market.banned_until_ms > time.time() * 1000:
+            return []  # banned: the exchange must not be called before the ban ends
         try:
-            result = await self.history.ensure(symbol, timeframe, start, end, on_progress)
+            result = await self.history.ensure(symbol, timeframe, start, end, on_progress, now_ms=now)
         except MarketUnavailable as exc:
             self.market_error = exc
             log.warning("market unreachable; serving the store", extra={"event": "market_unavailable",
@@ -149,27 +151,48 @@ class CandleService:
         now = await self._server_now() if not end or around else end
         if around:
             n = limit or DEFAULT_AROUND_LIMIT
-            await self._ensure(symbol, tf.name, around - n * tf.length_ms, around + n * tf.length_ms)
+            await self._ensure(symbol, tf.name, around - n * tf.length_ms, around + n * tf.length_ms, now)
             cols = await self.run(self.store.read_around, symbol, tf.name, around, n)
         elif start:
             stop = end or now + tf.length_ms
             if start >= stop:
                 raise ValueError(f"from_ms: {start} is not before to_ms {stop}")
-            await self._ensure(symbol, tf.name, start, stop)
-            cols = await self.run(self.store.read, symbol, tf.name, start, stop)
-            if limit:
-                cols = cols.take(slice(0, limit))
+            await self._ensure(symbol, tf.name, start, stop, now)
+            if not limit:
+                async for part in self._read_pipelined(symbol, tf.name, start, stop):
+                    yield part
+                return
+            cols = await self.run(self.store.read_first, symbol, tf.name, limit, start)
+            cols = cols.take(cols.open_time < stop)
         else:
             if not limit:
                 raise ValueError("limit: give from_ms, around_ms or a limit > 0")
             stop = end or now + tf.length_ms
             first = tf.bucket(min(stop, now)) - (limit + 1) * tf.length_ms
-            await self._ensure(symbol, tf.name, first, stop)
+            await self._ensure(symbol, tf.name, first, stop, now)
             cols = await self.run(self.store.read_last, symbol, tf.name, limit, stop)
         if len(cols) == 0 and self.market_error is not None:
             raise self.market_error
         for i in range(0, len(cols), BATCH):
             yield cols.take(slice(i, i + BATCH))
+
+    async def _read_pipelined(self, symbol: str, timeframe: str, start: int, stop: int,
+                              span_candles: int = 200_000) -> AsyncIterator[CandleColumns]:
+        """A long range read in slices, the next slice read on the store thread while this one is
+        sent: the database and the network work at the same time."""
+        span = span_candles * parse_timeframe(timeframe).length_ms
+        bounds = [*range(start, stop, span), stop]
+        pending = asyncio.ensure_future(self.run(self.store.read, symbol, timeframe, bounds[0], bounds[1]))
+        sent = 0
+        for i in range(1, len(bounds)):
+            cols = await pending
+            if i + 1 < len(bounds):
+                pending = asyncio.ensure_future(self.run(self.store.read, symbol, timeframe, bounds[i], bounds[i + 1]))
+            for j in range(0, len(cols), BATCH):
+                yield cols.take(slice(j, j + BATCH))
+            sent += len(cols)
+        if sent == 0 and self.market_error is not None:
+            raise self.market_error
 
     async def import_files(self, paths: Sequence[str], symbol: str, timeframe: str,
                            derive: Sequence[str] = ()) -> tuple[ImportResult, list[str]]:
@@ -225,7 +248,7 @@ class CandleService:
                     async def report(p: LoadProgress, base: int = done) -> None:
                         progress_q.put_nowait(ProgressEvent(p, 100.0 * (base + p.percent / 100) / total))
 
-                    gaps.extend(await self._ensure(s, tf, _first_needed(start, tf), history_end, report))
+                    gaps.extend(await self._ensure(s, tf, _first_needed(start, tf), history_end, now, report))
                     done += 1
                     while not progress_q.empty():
                         yield progress_q.get_nowait()
@@ -233,10 +256,8 @@ class CandleService:
                 yield MarketStatusEvent(False, self.market_error.cause, self.market_error.retry_at_ms)
             for gap in gaps:
                 yield gap
-            columns = {}
-            for s in symbols:
-                for tf in tfs:
-                    columns[(s, tf)] = await self.run(self.store.read, s, tf, _first_needed(start, tf), history_end)
+            columns = await self.run(self.store.read_many, list(symbols), tfs, _first_needed(start, tfs[0]),
+                                     history_end)
             seq = merge_pulses(list(symbols), tfs, columns, start=start, end=history_end - 1, part_ms=None)
             last_pulse = start - 1
             for chunk in chunks_from_sequence(symbols, seq, columns, BATCH):
