@@ -1,0 +1,172 @@
+"""One VM's analysis run: pulses in, engine in the seed's order, events out.
+
+The run does not know where pulses come from (CandleService over gRPC in the service, a list in
+tests) nor how events travel: it turns :class:`PulseBatchData` into engine calls — per pulse the
+price updates, then the closed candles (already ordered higher timeframe first by candle_service),
+then the phase end — and yields domain events after each pulse.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from analysis_service.engine.candle import Candle
+from analysis_service.engine.engine import Engine, SymbolInfo
+from analysis_service.engine.entries import EntrySink, RecordingSink
+from analysis_service.engine.registry import AnalyzerRegistry
+
+log = logging.getLogger("analysis_service.vm")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    vm_id: str
+    symbols: tuple[str, ...]
+    timeframes: tuple[str, ...]
+    analyzers: tuple[str, ...] = ()  # empty = every registered analyzer
+    from_ms: int = 0
+    to_ms: int = 0
+    live: bool = False
+    annotations: bool = False
+    flags_snapshot: bool = True
+
+    def check(self) -> None:
+        if not self.vm_id:
+            raise ValueError("vm.vm_id: required")
+        if not self.symbols:
+            raise ValueError("vm.symbols: at least one symbol is needed")
+        if len(set(self.symbols)) != len(self.symbols):
+            raise ValueError("vm.symbols: duplicates")
+        if not self.timeframes:
+            raise ValueError("vm.timeframes: at least one timeframe is needed")
+        if self.from_ms <= 0:
+            raise ValueError("vm.from_ms: required (> 0)")
+        if self.to_ms and self.to_ms <= self.from_ms:
+            raise ValueError("vm.to_ms: must be after from_ms")
+        if not self.to_ms and not self.live:
+            raise ValueError("vm.to_ms: required unless live is set")
+
+
+@dataclass
+class PulseBatchData:
+    """Consecutive pulses as plain lists (see CandleService's PulseBatch for the layout)."""
+
+    symbols: list[str]
+    pulse_time: list[int]
+    closed: list[bool]
+    price_count: list[int]
+    candle_count: list[int]
+    price_symbol: list[int]
+    price_low: list[float]
+    price_high: list[float]
+    price_close: list[float]
+    candle_symbol: list[int]
+    candle_timeframe: list[str]
+    open_time: list[int]
+    close_time: list[int]
+    open: list[float]
+    high: list[float]
+    low: list[float]
+    close: list[float]
+    volume: list[float]
+
+
+@dataclass(frozen=True)
+class Progress:
+    symbol: str
+    timeframe: str
+    percent: float
+    overall_percent: float
+    candles_loaded: int
+    candles_per_second: float
+
+
+@dataclass(frozen=True)
+class LiveSwitch:
+    last_history_pulse: int
+
+
+@dataclass(frozen=True)
+class PriceEvent:
+    symbol: str
+    time: int
+    low: float
+    high: float
+    close: float
+
+
+@dataclass(frozen=True)
+class PulseEnd:
+    time: int
+    live: bool
+
+
+SourceEvent = PulseBatchData | Progress | LiveSwitch
+
+
+@dataclass
+class VmRun:
+    """The engine of one VM and what it has produced so far."""
+
+    config: RunConfig
+    symbol_infos: Sequence[SymbolInfo]
+    registry: AnalyzerRegistry
+    sink: EntrySink = field(default_factory=RecordingSink)
+    engine: Engine = field(init=False)
+    last_pulse: int = 0
+    live: bool = False
+    _pending: list[Any] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        analyzers = list(self.config.analyzers) if self.config.analyzers else None
+        self.engine = Engine(self.symbol_infos, list(self.config.timeframes), analyzers, registry=self.registry,
+                             entry_sink=self.sink, annotate=self.config.annotations)
+        self.engine.error_listeners.append(self._pending.append)
+
+    def _drain(self) -> list[Any]:
+        out = self._pending[:]
+        self._pending.clear()
+        drain = getattr(self.sink, "drain_events", None)
+        if drain is not None:
+            out.extend(drain())
+        return out
+
+    async def run(self, source: AsyncIterator[SourceEvent]) -> AsyncIterator[Any]:
+        """Consumes the pulse stream; yields Progress, PriceEvent, the sink's entry events,
+        AnalyzerError, PulseEnd and LiveSwitch, in pulse order."""
+        engine = self.engine
+        async for event in source:
+            if isinstance(event, Progress):
+                yield event
+                continue
+            if isinstance(event, LiveSwitch):
+                self.live = True
+                engine.switch_live()
+                yield event
+                continue
+            pi = ci = 0
+            for p, pulse_time in enumerate(event.pulse_time):
+                for _ in range(event.price_count[p]):
+                    sym = event.symbols[event.price_symbol[pi]]
+                    engine.price_update(sym, pulse_time, event.price_low[pi], event.price_high[pi],
+                                        event.price_close[pi])
+                    yield PriceEvent(sym, pulse_time, event.price_low[pi], event.price_high[pi],
+                                     event.price_close[pi])
+                    pi += 1
+                for _ in range(event.candle_count[p]):
+                    engine.process_candle(Candle(
+                        event.open_time[ci], event.open[ci], event.high[ci], event.low[ci], event.close[ci],
+                        event.volume[ci], event.close_time[ci], event.symbols[event.candle_symbol[ci]],
+                        event.candle_timeframe[ci]))
+                    ci += 1
+                if event.closed[p]:
+                    engine.phase_end(pulse_time)
+                for item in self._drain():
+                    yield item
+                if event.closed[p]:
+                    self.last_pulse = pulse_time
+                    yield PulseEnd(pulse_time, self.live)
+
