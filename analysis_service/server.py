@@ -135,8 +135,9 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
                 continue
             for item in items:
                 data = {k: encode_value(v) for k, v in item.items() if k not in ("type", "src") and v is not None}
-                out.append(analysis_pb2.Annotation(kind=_KINDS.get(item.get("type", ""), analysis_pb2.Annotation.KIND_UNSPECIFIED), time_ms=close_time,
-                                                   source=str(item.get("src", "")), data=struct(data)))
+                kind = _KINDS.get(item.get("type", ""), analysis_pb2.Annotation.KIND_UNSPECIFIED)
+                out.append(analysis_pb2.Annotation(kind=kind, time_ms=close_time, source=str(item.get("src", "")),
+                                                   data=struct(data)))
         return analysis_pb2.GetAnnotationsResponse(annotations=out)
 
     @grpc_errors
