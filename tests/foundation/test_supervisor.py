@@ -119,3 +119,26 @@ def test_sigkill_of_supervisor_takes_children_down(suite: Suite) -> None:
     while any(_alive(p) for p in pids):
         assert time.monotonic() < deadline, "orphans survived a SIGKILL of the supervisor"
         time.sleep(0.1)
+
+
+def test_sim_market_starts_exchange_sim_and_candles_flow(suite_env: dict[str, str], tmp_path: Path) -> None:
+    """`make run MARKET=sim`: exchange_sim is a child too, and candle_service reads it."""
+    import grpc
+
+    from parayok.v1 import candles_pb2, candles_pb2_grpc, common_pb2
+    from tests.conftest import free_port
+
+    env = dict(suite_env, PARAYOK_MARKET="sim", PARAYOK_SIM_URL=f"http://127.0.0.1:{free_port()}",
+               PARAYOK_SIM_SPEED="60")
+    s = Suite(env, tmp_path / "supervisor-sim.log")
+    try:
+        s.wait_event("suite_ready", timeout=90)
+        assert set(s.child_pids()) == MODULES | {"exchange_sim"}
+        with grpc.insecure_channel(env["PARAYOK_CANDLE_ADDR"]) as channel:
+            stub = candles_pb2_grpc.CandleServiceStub(channel)
+            batches = list(stub.GetCandles(candles_pb2.GetCandlesRequest(
+                symbol="BTCUSDT", timeframe=common_pb2.TIMEFRAME_1H, limit=48), timeout=60))
+        assert sum(len(b.open_time) for b in batches) == 48
+    finally:
+        s.proc.send_signal(signal.SIGTERM)
+        s.proc.wait(timeout=20)
