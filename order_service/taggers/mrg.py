@@ -1,0 +1,30 @@
+"""MRG: does the loss at the stop stay within the margin? (seed: taggers/list_dynamic/margin.js)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from order_service.model import Order, Tag
+from order_service.taggers import PlanView, TagDescription
+
+
+class MarginTagger:
+    descriptions = (
+        TagDescription("MRG", ("P", "F"), "Pass (P) if possible loss at stopLoss is less than margincall."),
+    )
+
+    def tags(self, order: Order, view: PlanView) -> Mapping[str, Tag]:
+        leverage = view.plan.leverage
+        if not leverage > 0:
+            return {"MRG": Tag("P")}
+        # MAXLSS is the static tag analysis_service writes: the price percent lost at the stop.
+        max_loss_percent = order.entry.tag_value("MAXLSS")
+        if not max_loss_percent or isinstance(max_loss_percent, str):
+            return {}
+        usd_in_game = order.quantity * order.entry.entry_price
+        at_stake = usd_in_game / leverage
+        loss_at_stop = abs(max_loss_percent / 100 * usd_in_game)
+        return {"MRG": Tag("P" if loss_at_stop <= at_stake else "F")}
+
+
+TAGGER = MarginTagger()
