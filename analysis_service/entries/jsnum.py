@@ -1,0 +1,161 @@
+"""JavaScript number semantics the seed's entry code relies on.
+
+* `to_fixed`: `Number.prototype.toFixed` rounds the exact binary value of the double and, on an
+  exact tie, picks the larger magnitude (seed: BinanceUSDMCandles.getAlignedEntryDetails);
+  Python's `format` would round ties to even.
+* `js_round` / `fnum`: `Math.round` rounds halves toward +∞ (seed: src/reports/helper.js fnum).
+* `js_div`: IEEE division (x/0 is ±Infinity or NaN) where Python would raise.
+* `js_string_less`: the `<` of two JS strings (UTF-16 code units; plain ASCII here).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import ROUND_HALF_UP, Context, Decimal
+
+_CTX = Context(prec=400)  # large enough for any double written with up to 100 decimals
+
+
+def to_fixed(x: float, digits: int) -> str:
+    """`x.toFixed(digits)` (0 <= digits <= 100)."""
+    if x != x:
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    if abs(x) >= 1e21:
+        return js_number_str(x)
+    # Decimal(x) is the exact binary value; ROUND_HALF_UP rounds ties away from zero, as the
+    # spec's "larger n" on the magnitude does
+    q = Decimal(abs(x)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP, context=_CTX)
+    s = format(q, "f")
+    # the sign is that of x (so -0.04 -> "-0.0"), and -0 has none
+    return "-" + s if x < 0 else s
+
+
+def js_round(x: float) -> float:
+    """`Math.round`: nearest integer, halves toward +∞ (exact, no x+0.5 rounding error)."""
+    if x != x or math.isinf(x):
+        return x
+    f = math.floor(x)
+    r = float(f + 1) if x - f >= 0.5 else float(f)
+    if r == 0 and (x < 0 or math.copysign(1.0, x) < 0):
+        return -0.0
+    return r
+
+
+def fnum(x: float, digits: int) -> float:
+    """The seed's `fnum`: `Math.round(x * 10**digits) / 10**digits`."""
+    p = 10.0**digits
+    return js_round(x * p) / p
+
+
+def js_div(a: float, b: float) -> float:
+    if b == 0:
+        if a != a or a == 0:
+            return math.nan
+        neg = (a < 0) != (math.copysign(1.0, b) < 0)
+        return -math.inf if neg else math.inf
+    return a / b
+
+
+def js_string_less(a: str, b: str) -> bool:
+    return a.encode("utf-16-be") < b.encode("utf-16-be")
+
+
+def js_number_str(x: float) -> str:
+    """`String(x)` / what JSON.stringify writes for a finite number."""
+    if x != x:
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "0"
+    r = repr(float(x))
+    sign = ""
+    if r[0] == "-":
+        sign, r = "-", r[1:]
+    # shortest round-trip digits and decimal exponent from Python's repr
+    if "e" in r:
+        mant, exp_s = r.split("e")
+        exp = int(exp_s)
+    else:
+        mant, exp = r, 0
+    if "." in mant:
+        ip, fp = mant.split(".")
+    else:
+        ip, fp = mant, ""
+    if fp == "0":
+        fp = ""
+    digits = (ip + fp).lstrip("0")
+    # n: position of the decimal point relative to the first significant digit (ECMA-262 Number::toString)
+    lead_zeros = len(ip + fp) - len((ip + fp).lstrip("0"))
+    n = len(ip) + exp - lead_zeros
+    digits = digits.rstrip("0") or "0"
+    k = len(digits)
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + digits
+    e = n - 1
+    es = f"+{e}" if e >= 0 else str(e)
+    if k == 1:
+        return sign + digits + "e" + es
+    return sign + digits[0] + "." + digits[1:] + "e" + es
+
+
+def js_json(v: object) -> str:
+    """`JSON.stringify(v)` for records made of dicts, lists, str, int, float, bool and None:
+    no spaces, numbers as JS writes them (30000 not 30000.0, 1e-7 not 1e-07), non-ASCII kept,
+    non-finite floats as null."""
+    out: list[str] = []
+    _dump(v, out)
+    return "".join(out)
+
+
+_str_dumps = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _dump(v: object, out: list[str]) -> None:
+    cls = v.__class__
+    if cls is str:
+        out.append(_str_dumps(v))
+    elif cls is float:
+        f: float = v  # type: ignore[assignment]
+        if f == f and f not in (math.inf, -math.inf):
+            if f.is_integer() and abs(f) < 1e21:
+                out.append(str(int(f)))
+            else:
+                out.append(js_number_str(f))
+        else:
+            out.append("null")
+    elif cls is bool:
+        out.append("true" if v else "false")
+    elif cls is int:
+        out.append(str(v))
+    elif v is None:
+        out.append("null")
+    elif cls is dict:
+        d: dict[object, object] = v  # type: ignore[assignment]
+        out.append("{")
+        first = True
+        for k, x in d.items():
+            if not first:
+                out.append(",")
+            first = False
+            out.append(_str_dumps(str(k)))
+            out.append(":")
+            _dump(x, out)
+        out.append("}")
+    elif cls is list or cls is tuple:
+        seq: list[object] = v  # type: ignore[assignment]
+        out.append("[")
+        for i, x in enumerate(seq):
+            if i:
+                out.append(",")
+            _dump(x, out)
+        out.append("]")
+    else:
+        raise TypeError(f"not JSON serializable: {cls.__name__}")

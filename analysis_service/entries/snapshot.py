@@ -1,0 +1,49 @@
+"""A JSON-safe copy of a ticker's flags for an entry (seed: OrdersManager.marketEntry's
+`JSON.parse(JSON.stringify(flags))`).
+
+Non-finite numbers become null, as JSON.stringify writes them; candles become their fields;
+analyzer objects their `to_json()` (vlevels: the level list) or, failing that, their
+`fixture_json()` summary. Values that are None (JS undefined) are dropped from objects.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from analysis_service.engine.candle import Candle
+
+
+def json_value(v: Any) -> Any:
+    cls = v.__class__
+    if cls is float:
+        return v if math.isfinite(v) else None
+    if v is None or cls is int or cls is str or cls is bool:
+        return v
+    if cls is dict:
+        return {str(k): json_value(x) for k, x in v.items() if x is not None}
+    if cls is list or cls is tuple:
+        return [json_value(x) for x in v]
+    if cls is Candle:
+        return {
+            "openTime": v.open_time,
+            "open": json_value(v.open),
+            "high": json_value(v.high),
+            "low": json_value(v.low),
+            "close": json_value(v.close),
+            "volume": json_value(v.volume),
+            "closeTime": v.close_time,
+            "symbol": v.symbol,
+            "timeframe": v.timeframe,
+        }
+    for attr in ("to_json", "fixture_json"):
+        fn = getattr(v, attr, None)
+        if fn is not None:
+            return json_value(fn())
+    return {"$obj": cls.__name__}
+
+
+def json_snapshot(flags: dict[str, Any] | None) -> dict[str, Any]:
+    if not flags:
+        return {}
+    return {k: json_value(v) for k, v in flags.items() if v is not None}
