@@ -1,9 +1,8 @@
-"""python -m notify_service: Telegram notifications."""
+"""python -m notify_service: Telegram notifications (see notify_service/app.py for the parts)."""
 
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 
 import grpc
@@ -11,6 +10,7 @@ import grpc
 from parayok.bootstrap import run_grpc_service
 from parayok.v1 import notify_pb2_grpc
 
+from .app import running
 from .server import NotifyServicer
 from .settings import NotifySettings
 
@@ -20,12 +20,9 @@ def main() -> None:
 
     @contextlib.asynccontextmanager
     async def setup(server: grpc.aio.Server) -> AsyncIterator[None]:
-        notify_pb2_grpc.add_NotifyServiceServicer_to_server(NotifyServicer(), server)
-        if not settings.telegram_token.get_secret_value():
-            logging.getLogger("notify_service").warning(
-                "Telegram disabled: PARAYOK_TELEGRAM_TOKEN is not set", extra={"event": "telegram_disabled"}
-            )
-        yield
+        async with running(settings) as app:
+            notify_pb2_grpc.add_NotifyServiceServicer_to_server(NotifyServicer(app.core), server)
+            yield
 
     run_grpc_service("notify_service", settings, setup)
 
