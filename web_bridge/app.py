@@ -1,20 +1,130 @@
-"""The web bridge's HTTP side: an aiohttp application with Socket.IO attached and ``/healthz``."""
+"""The web bridge's HTTP side: one aiohttp application serving ``/socket.io/`` for both Engine.IO
+protocol versions, and ``/healthz``.
+
+``/socket.io/?EIO=3…`` (socket.io-client 2.x: paraclient as it ships) goes to :mod:`web_bridge.eio3`;
+anything else to python-socketio 5 (Engine.IO v4). Both hand events to the same
+:class:`~web_bridge.bridge.Bridge` and share the hub's rooms, so a push reaches clients of either.
+"""
 
 from __future__ import annotations
+
+import hmac
+import logging
+from typing import Any
+from urllib.parse import parse_qs
 
 import socketio
 from aiohttp import web
 
+from . import wire
+from .backends import Addresses, Backends
+from .bridge import Bridge, Session
+from .eio3 import Eio3Server
+from .hub import Hub
 from .settings import WebSettings
+
+log = logging.getLogger("web_bridge")
+
+BRIDGE_KEY = web.AppKey("bridge", Bridge)
+HUB_KEY = web.AppKey("hub", Hub)
+EIO3_KEY = web.AppKey("eio3", Eio3Server)
+
+
+class Sio4Transport:
+    """The hub's view of python-socketio: its rooms are the hub's rooms for v4 clients."""
+
+    def __init__(self, sio: socketio.AsyncServer) -> None:
+        self.sio = sio
+
+    async def enter_room(self, session: Session, room: str) -> None:
+        await self.sio.enter_room(session.sid, room)
+
+    async def leave_room(self, session: Session, room: str) -> None:
+        await self.sio.leave_room(session.sid, room)
+
+    async def broadcast(self, room: str, event: str, data: Any) -> None:
+        await self.sio.emit(event, data, room=room)
 
 
 def build_app(settings: WebSettings) -> tuple[web.Application, socketio.AsyncServer]:
-    sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins=settings.cors_origins())
-    app = web.Application()
-    sio.attach(app)
+    token = settings.web_token.get_secret_value()
+    origins = settings.cors_origins()
+
+    def token_ok(presented: object) -> bool:
+        return not token or (isinstance(presented, str) and hmac.compare_digest(presented.encode(), token.encode()))
+
+    backends = Backends(Addresses(settings.candle_addr, settings.analysis_addr, settings.order_addr,
+                                  settings.broker_addr), timeout=settings.web_rpc_timeout)
+    bridge = Bridge(backends, token_required=bool(token))
+    hub = Hub(bridge, backends)
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp", cors_allowed_origins=origins, cors_credentials=True, json=wire,
+        ping_interval=settings.web_ping_interval, ping_timeout=settings.web_ping_timeout,
+        max_http_buffer_size=1_000_000,
+    )
+    v4 = Sio4Transport(sio)
+    eio3 = Eio3Server(bridge, hub, accept=lambda req: token_ok(req.query.get("token")),
+                      origin_allowed=lambda origin: origin in origins,
+                      ping_interval=settings.web_ping_interval, ping_timeout=settings.web_ping_timeout)
+    hub.transports = [v4, eio3]
+    sessions: dict[str, Session] = {}
+
+    @sio.event
+    async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+        presented = auth.get("token") if isinstance(auth, dict) else None
+        if presented is None:
+            presented = (parse_qs(environ.get("QUERY_STRING", "")).get("token") or [None])[0]
+        if not token_ok(presented):
+            log.warning("connection refused", extra={"event": "auth_refused", "transport": "eio4"})
+            return False
+        session = sessions[sid] = Session(sid=sid, transport="eio4", authenticated=True)
+        await hub.connected(v4, session)
+        log.info("connected", extra={"event": "connected", "sid": sid, "transport": "eio4"})
+        return True
+
+    @sio.event
+    async def disconnect(sid: str, *_: Any) -> None:
+        session = sessions.pop(sid, None)
+        if session is not None:
+            await hub.disconnected(session)
+            log.info("disconnected", extra={"event": "disconnected", "sid": sid, "transport": "eio4"})
+
+    @sio.on("*")
+    async def any_event(event: str, sid: str, *args: Any) -> Any:
+        session = sessions.get(sid)
+        if session is None:
+            return None
+        reply = await bridge.handle(session, event, args[0] if args else None)
+        if reply is None:
+            return None
+        name, data = reply
+        await sio.emit(name, data, to=sid)
+        return data  # also the ack, for clients that ask for one
+
+    async def socket_io(request: web.Request) -> web.StreamResponse:
+        if request.query.get("EIO") == "3":
+            return await eio3.handle(request)
+        return await sio.handle_request(request)  # type: ignore[no-any-return]
 
     async def healthz(_: web.Request) -> web.Response:
-        return web.json_response({"status": "SERVING"})
+        return web.json_response({"status": "SERVING", "clients": len(sessions) + len(eio3.sockets),
+                                  "streams": dict(hub.streams_up)})
 
+    async def on_startup(_: web.Application) -> None:
+        eio3.start()
+        hub.start()
+
+    async def on_cleanup(_: web.Application) -> None:
+        await eio3.stop()
+        await hub.stop()
+        await backends.close()
+
+    app = web.Application(client_max_size=1_000_000)
+    app[BRIDGE_KEY] = bridge
+    app[HUB_KEY] = hub
+    app[EIO3_KEY] = eio3
+    app.router.add_route("*", "/socket.io/", socket_io)
     app.router.add_get("/healthz", healthz)
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
     return app, sio
