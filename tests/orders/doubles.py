@@ -34,12 +34,15 @@ from parayok.v1 import (
 PULSE_MS = 300_000
 PRICES = {"BTCUSDT": 20000.0, "ETHUSDT": 1500.0, "XRPUSDT": 0.5}
 RULES = {
-    "BTCUSDT": common_pb2.SymbolInfo(symbol="BTCUSDT", tick_size=0.1, step_size=0.001, min_qty=0.001,
-                                     quantity_precision=3, price_precision=1),
-    "ETHUSDT": common_pb2.SymbolInfo(symbol="ETHUSDT", tick_size=0.01, step_size=0.001, min_qty=0.001,
-                                     quantity_precision=3, price_precision=2),
-    "XRPUSDT": common_pb2.SymbolInfo(symbol="XRPUSDT", tick_size=0.0001, step_size=0.1, min_qty=0.1,
-                                     quantity_precision=1, price_precision=4),
+    "BTCUSDT": common_pb2.SymbolInfo(
+        symbol="BTCUSDT", tick_size=0.1, step_size=0.001, min_qty=0.001, quantity_precision=3, price_precision=1
+    ),
+    "ETHUSDT": common_pb2.SymbolInfo(
+        symbol="ETHUSDT", tick_size=0.01, step_size=0.001, min_qty=0.001, quantity_precision=3, price_precision=2
+    ),
+    "XRPUSDT": common_pb2.SymbolInfo(
+        symbol="XRPUSDT", tick_size=0.0001, step_size=0.1, min_qty=0.1, quantity_precision=1, price_precision=4
+    ),
 }
 
 
@@ -51,9 +54,19 @@ def entry_at(symbol: str, k: int, from_ms: int, vm_id: str) -> analysis_pb2.Entr
     sl = price * (0.99 if buy else 1.01)
     tp = price * (1.02 if buy else 0.98)
     return analysis_pb2.Entry(
-        id=f"{symbol}-5m-dbl-{t}", vm_id=vm_id, symbol=symbol, timeframe=common_pb2.TIMEFRAME_5M, strategy="dbl",
-        side=side, time_ms=t, entry_price=price, stop_loss=sl, take_profit=tp, opened_at_ms=t,
-        result=common_pb2.ENTRY_RESULT_ACTIVE, current_price=price,
+        id=f"{symbol}-5m-dbl-{t}",
+        vm_id=vm_id,
+        symbol=symbol,
+        timeframe=common_pb2.TIMEFRAME_5M,
+        strategy="dbl",
+        side=side,
+        time_ms=t,
+        entry_price=price,
+        stop_loss=sl,
+        take_profit=tp,
+        opened_at_ms=t,
+        result=common_pb2.ENTRY_RESULT_ACTIVE,
+        current_price=price,
         tags=[common_pb2.Tag(name="MAXLSS", number=-1.0), common_pb2.Tag(name="NYC", text="P" if k % 2 else "F")],
     )
 
@@ -102,8 +115,9 @@ class AnalysisDouble(analysis_pb2_grpc.AnalysisServiceServicer):
     runs: int = 0
     down: bool = False
 
-    async def Run(self, request: analysis_pb2.RunRequest, context: grpc.aio.ServicerContext
-                  ) -> AsyncIterator[analysis_pb2.RunEvent]:
+    async def Run(
+        self, request: analysis_pb2.RunRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[analysis_pb2.RunEvent]:
         if self.down:
             await context.abort(grpc.StatusCode.UNAVAILABLE, "double is down")
         self.runs += 1
@@ -132,12 +146,12 @@ class AnalysisDouble(analysis_pb2_grpc.AnalysisServiceServicer):
 
 
 class CandleDouble(candles_pb2_grpc.CandleServiceServicer):
-    async def GetSymbolInfo(self, request: candles_pb2.GetSymbolInfoRequest,
-                            context: grpc.aio.ServicerContext) -> common_pb2.SymbolInfo:
-        info = RULES.get(request.symbol)
-        if info is None:
+    async def GetSymbolInfo(
+        self, request: candles_pb2.GetSymbolInfoRequest, context: grpc.aio.ServicerContext
+    ) -> common_pb2.SymbolInfo:
+        if request.symbol not in RULES:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"no symbol {request.symbol}")
-        return info
+        return RULES[request.symbol]
 
 
 @dataclass
@@ -149,8 +163,9 @@ class BrokerDouble(broker_pb2_grpc.BrokerServiceServicer):
     down: bool = False
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def PlaceBracketOrder(self, request: broker_pb2.PlaceBracketOrderRequest,
-                                context: grpc.aio.ServicerContext) -> broker_pb2.Bracket:
+    async def PlaceBracketOrder(
+        self, request: broker_pb2.PlaceBracketOrderRequest, context: grpc.aio.ServicerContext
+    ) -> broker_pb2.Bracket:
         if self.down:
             await context.abort(grpc.StatusCode.UNAVAILABLE, "broker double is down")
         if self.reject:
@@ -160,10 +175,16 @@ class BrokerDouble(broker_pb2_grpc.BrokerServiceServicer):
         if cid not in self.brackets:
             n = len(self.brackets) + 1
             b = broker_pb2.Bracket(
-                client_order_id=cid, account_id=request.account_id, symbol=request.symbol, side=request.side,
-                quantity=request.quantity, filled_quantity=request.quantity,
-                average_entry_price=PRICES.get(request.symbol, 1.0), stop_loss=request.stop_loss,
-                take_profit=request.take_profit, state=broker_pb2.BRACKET_STATE_OPEN,
+                client_order_id=cid,
+                account_id=request.account_id,
+                symbol=request.symbol,
+                side=request.side,
+                quantity=request.quantity,
+                filled_quantity=request.quantity,
+                average_entry_price=PRICES.get(request.symbol, 1.0),
+                stop_loss=request.stop_loss,
+                take_profit=request.take_profit,
+                state=broker_pb2.BRACKET_STATE_OPEN,
                 entry=broker_pb2.ExchangeOrder(exchange_order_id=f"E{n}"),
                 stop=broker_pb2.ExchangeOrder(exchange_order_id=f"S{n}"),
                 take=broker_pb2.ExchangeOrder(exchange_order_id=f"T{n}"),
@@ -182,17 +203,18 @@ class BrokerDouble(broker_pb2_grpc.BrokerServiceServicer):
         self.changed.set()
         self.changed = asyncio.Event()
 
-    async def GetBracket(self, request: broker_pb2.GetBracketRequest,
-                         context: grpc.aio.ServicerContext) -> broker_pb2.Bracket:
+    async def GetBracket(
+        self, request: broker_pb2.GetBracketRequest, context: grpc.aio.ServicerContext
+    ) -> broker_pb2.Bracket:
         if self.down:
             await context.abort(grpc.StatusCode.UNAVAILABLE, "broker double is down")
-        b = self.brackets.get(request.client_order_id)
-        if b is None:
+        if request.client_order_id not in self.brackets:
             await context.abort(grpc.StatusCode.NOT_FOUND, "no such bracket")
-        return b
+        return self.brackets[request.client_order_id]
 
-    async def StreamAccountEvents(self, request: broker_pb2.StreamAccountEventsRequest,
-                                  context: grpc.aio.ServicerContext) -> AsyncIterator[broker_pb2.AccountEvent]:
+    async def StreamAccountEvents(
+        self, request: broker_pb2.StreamAccountEventsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[broker_pb2.AccountEvent]:
         after = request.after_event_id
         while True:
             waiter = self.changed

@@ -69,8 +69,9 @@ def stored_events(db: Path) -> Iterator[orders_pb2.OrderEvent]:
 
 
 async def test_sigkill_mid_history_and_mid_live(suite_env: dict[str, str], tmp_path: Path) -> None:
-    async with running_doubles(free_port(), history_pulses=HISTORY, live_pulses=LIVE, live_interval=0.03,
-                               history_delay=0.004) as d:
+    async with running_doubles(
+        free_port(), history_pulses=HISTORY, live_pulses=LIVE, live_interval=0.03, history_delay=0.004
+    ) as d:
         env = dict(suite_env)
         for name in ("ANALYSIS", "CANDLE", "BROKER"):
             env[f"PARAYOK_{name}_ADDR"] = d.addr
@@ -88,9 +89,19 @@ async def test_sigkill_mid_history_and_mid_live(suite_env: dict[str, str], tmp_p
         try:
             proc.start()
             await wait_serving(addr, timeout=30)
-            await stub.CreateVm(orders_pb2.CreateVmRequest(start=True, vm=orders_pb2.Vm(
-                id="crash", symbols=SYMBOLS, timeframes=[common_pb2.TIMEFRAME_5M], history_from_ms=T0,
-                broker_account="acc1", live_trading=True)))
+            await stub.CreateVm(
+                orders_pb2.CreateVmRequest(
+                    start=True,
+                    vm=orders_pb2.Vm(
+                        id="crash",
+                        symbols=SYMBOLS,
+                        timeframes=[common_pb2.TIMEFRAME_5M],
+                        history_from_ms=T0,
+                        broker_account="acc1",
+                        live_trading=True,
+                    ),
+                )
+            )
 
             # 1. Mid-history.
             async def mid_history() -> bool:
@@ -119,12 +130,14 @@ async def test_sigkill_mid_history_and_mid_live(suite_env: dict[str, str], tmp_p
                 return v.last_pulse_ms == last and v.state == orders_pb2.VM_STATE_LIVE
 
             await wait_for(finished, 90, "every pulse after the second restart")
-            entries = await stub.ListEntries(orders_pb2.ListEntriesRequest(
-                vm_id="crash", page=common_pb2.PageRequest(page_size=10_000)))
+            entries = await stub.ListEntries(
+                orders_pb2.ListEntriesRequest(vm_id="crash", page=common_pb2.PageRequest(page_size=10_000))
+            )
             expected = expected_entry_ids(SYMBOLS, T0, last)
             assert {e.id for e in entries.entries} == expected and entries.total == len(expected)
-            orders = await stub.ListOrders(orders_pb2.ListOrdersRequest(
-                vm_id="crash", page=common_pb2.PageRequest(page_size=10_000)))
+            orders = await stub.ListOrders(
+                orders_pb2.ListOrdersRequest(vm_id="crash", page=common_pb2.PageRequest(page_size=10_000))
+            )
             assert orders.total == len(expected)
             real = {o.real.client_order_id: o for o in orders.orders if o.HasField("real")}
             await wait_for(lambda: set(d.broker.brackets) >= set(real), 30, "every intent at the broker")

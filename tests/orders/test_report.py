@@ -11,12 +11,25 @@ T0 = 1_767_225_600_000  # Thursday 2026-01-01 00:00 UTC
 H = 3_600_000
 
 
-def order(i: int, open_h: float, close_h: float | None, gain: float, wallet: float, strategy: str,
-          symbol: str = "BTCUSDT") -> Order:
+def order(
+    i: int, open_h: float, close_h: float | None, gain: float, wallet: float, strategy: str, symbol: str = "BTCUSDT"
+) -> Order:
     closed = close_h is not None
-    e = Entry(f"e{i}", symbol, "5m", strategy, "buy", int(T0 + open_h * H), 100.0, 99.0, 102.0,
-              result=(WON if gain > 0 else LOST) if closed else ACTIVE,
-              close_time_ms=int(T0 + close_h * H) if closed else 0, open_seq=i * 2, close_seq=i * 2 + 1 if closed else 0)
+    e = Entry(
+        f"e{i}",
+        symbol,
+        "5m",
+        strategy,
+        "buy",
+        int(T0 + open_h * H),
+        100.0,
+        99.0,
+        102.0,
+        result=(WON if gain > 0 else LOST) if closed else ACTIVE,
+        close_time_ms=int(T0 + close_h * H) if close_h is not None else 0,
+        open_seq=i * 2,
+        close_seq=i * 2 + 1 if closed else 0,
+    )
     return Order(entry=e, quantity=1.0, stake=5.0, wallet=wallet, gain=gain if closed else 0.0, closed=closed)
 
 

@@ -15,9 +15,15 @@ from tests.orders.doubles import expected_entry_ids
 
 def vm_msg(vm_id: str = "vm1", live_trading: bool = False, **kw: object) -> orders_pb2.Vm:
     return orders_pb2.Vm(
-        id=vm_id, name="test", symbols=["BTCUSDT", "ETHUSDT"], timeframes=[common_pb2.TIMEFRAME_5M],
-        history_from_ms=T0, broker_account="acc1" if live_trading else "", live_trading=live_trading,
-        broker_kind=orders_pb2.BROKER_KIND_PAPER, **kw,  # type: ignore[arg-type]
+        id=vm_id,
+        name="test",
+        symbols=["BTCUSDT", "ETHUSDT"],
+        timeframes=[common_pb2.TIMEFRAME_5M],
+        history_from_ms=T0,
+        broker_account="acc1" if live_trading else "",
+        live_trading=live_trading,
+        broker_kind=orders_pb2.BROKER_KIND_PAPER,
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -47,13 +53,15 @@ async def test_vm_runs_history_then_live_with_orders_events_and_real_orders(harn
     vm = await run_to_end(h, "vm1")
     assert vm.state == orders_pb2.VM_STATE_LIVE
 
-    entries = await h.stub.ListEntries(orders_pb2.ListEntriesRequest(vm_id="vm1", page=common_pb2.PageRequest(
-        page_size=1000)))
+    entries = await h.stub.ListEntries(
+        orders_pb2.ListEntriesRequest(vm_id="vm1", page=common_pb2.PageRequest(page_size=1000))
+    )
     ids = {e.id for e in entries.entries}
     assert ids == expected_entry_ids(["BTCUSDT", "ETHUSDT"], T0, vm.last_pulse_ms)
     assert entries.total == len(ids) == 60
-    orders = await h.stub.ListOrders(orders_pb2.ListOrdersRequest(vm_id="vm1", page=common_pb2.PageRequest(
-        page_size=1000)))
+    orders = await h.stub.ListOrders(
+        orders_pb2.ListOrdersRequest(vm_id="vm1", page=common_pb2.PageRequest(page_size=1000))
+    )
     # Default plan, empty filters: every entry becomes an order (5 USD × 20 = 100 USD notional).
     assert orders.total == 60
     btc = next(o for o in orders.orders if o.entry.symbol == "BTCUSDT")
@@ -66,10 +74,17 @@ async def test_vm_runs_history_then_live_with_orders_events_and_real_orders(harn
     expected_cids = {client_order_id("vm1", i) for i in live_ids}
     await wait_for(lambda: set(h.doubles.broker.brackets) == expected_cids, 20, "brackets of live orders")
     assert all(n == 1 for n in h.doubles.broker.calls.values())
-    await wait_for(lambda: any(ev.WhichOneof("event") == "real_order" and ev.real_order.status ==
-                               orders_pb2.REAL_ORDER_STATUS_OPEN for ev in events), 10, "real order OPEN event")
-    some = await h.stub.ListOrders(orders_pb2.ListOrdersRequest(vm_id="vm1", page=common_pb2.PageRequest(
-        page_size=1000)))
+    await wait_for(
+        lambda: any(
+            ev.WhichOneof("event") == "real_order" and ev.real_order.status == orders_pb2.REAL_ORDER_STATUS_OPEN
+            for ev in events
+        ),
+        10,
+        "real order OPEN event",
+    )
+    some = await h.stub.ListOrders(
+        orders_pb2.ListOrdersRequest(vm_id="vm1", page=common_pb2.PageRequest(page_size=1000))
+    )
     real_linked = [o for o in some.orders if o.HasField("real")]
     assert {o.real.client_order_id for o in real_linked} == expected_cids
     assert all(o.real.status == orders_pb2.REAL_ORDER_STATUS_OPEN and o.real.entry_order_id for o in real_linked)
@@ -79,10 +94,15 @@ async def test_vm_runs_history_then_live_with_orders_events_and_real_orders(harn
     h.doubles.broker.close_bracket(cid, 20400.0, 2.0)
 
     async def closed() -> bool:
-        listed = await h.stub.ListOrders(orders_pb2.ListOrdersRequest(vm_id="vm1", page=common_pb2.PageRequest(
-            page_size=1000)))
-        return any(o.real.client_order_id == cid and o.real.status == orders_pb2.REAL_ORDER_STATUS_CLOSED
-                   and o.real.realized_pnl == 2.0 for o in listed.orders)
+        listed = await h.stub.ListOrders(
+            orders_pb2.ListOrdersRequest(vm_id="vm1", page=common_pb2.PageRequest(page_size=1000))
+        )
+        return any(
+            o.real.client_order_id == cid
+            and o.real.status == orders_pb2.REAL_ORDER_STATUS_CLOSED
+            and o.real.realized_pnl == 2.0
+            for o in listed.orders
+        )
 
     await wait_for(closed, 20, "the account event to close the real order")
 
@@ -124,20 +144,28 @@ async def test_backtest_vm_finishes_and_paging_and_filters(harness: Harness) -> 
     seen: list[str] = []
     token = ""
     while True:
-        page = await h.stub.ListEntries(orders_pb2.ListEntriesRequest(
-            vm_id="bt", page=common_pb2.PageRequest(page_size=7, page_token=token),
-            filter=orders_pb2.EntryFilter(symbol="ETHUSDT")))
+        page = await h.stub.ListEntries(
+            orders_pb2.ListEntriesRequest(
+                vm_id="bt",
+                page=common_pb2.PageRequest(page_size=7, page_token=token),
+                filter=orders_pb2.EntryFilter(symbol="ETHUSDT"),
+            )
+        )
         seen += [e.id for e in page.entries]
         assert page.total == 20
         token = page.next_page_token
         if not token:
             break
     assert len(seen) == len(set(seen)) == 20 and all(s.startswith("ETHUSDT") for s in seen)
-    won = await h.stub.ListOrders(orders_pb2.ListOrdersRequest(
-        vm_id="bt", filter=orders_pb2.EntryFilter(result=common_pb2.ENTRY_RESULT_WON)))
+    won = await h.stub.ListOrders(
+        orders_pb2.ListOrdersRequest(vm_id="bt", filter=orders_pb2.EntryFilter(result=common_pb2.ENTRY_RESULT_WON))
+    )
     assert won.total > 0 and all(o.entry.result == common_pb2.ENTRY_RESULT_WON and o.gain > 0 for o in won.orders)
-    ranged = await h.stub.ListEntries(orders_pb2.ListEntriesRequest(
-        vm_id="bt", filter=orders_pb2.EntryFilter(from_ms=T0 + 30 * 300_000, to_ms=T0 + 40 * 300_000)))
+    ranged = await h.stub.ListEntries(
+        orders_pb2.ListEntriesRequest(
+            vm_id="bt", filter=orders_pb2.EntryFilter(from_ms=T0 + 30 * 300_000, to_ms=T0 + 40 * 300_000)
+        )
+    )
     assert ranged.total and all(T0 + 30 * 300_000 <= e.time_ms < T0 + 40 * 300_000 for e in ranged.entries)
     one = await h.stub.GetEntry(orders_pb2.GetEntryRequest(vm_id="bt", entry_id=seen[0]))
     assert one.id == seen[0] and {t.name for t in one.tags} == {"MAXLSS", "NYC"}
@@ -164,8 +192,9 @@ async def test_vm_survives_analysis_outage_with_error_state(harness: Harness) ->
     assert stopped.state == orders_pb2.VM_STATE_STOPPED
     runs = h.doubles.analysis.runs
     await h.stub.StartVm(orders_pb2.VmRef(vm_id="flaky"))
-    await wait_for(lambda: h.doubles.analysis.runs > runs and h.service.vms["flaky"].status.state.value == "live",
-                   20, "live again")
+    await wait_for(
+        lambda: h.doubles.analysis.runs > runs and h.service.vms["flaky"].status.state.value == "live", 20, "live again"
+    )
     again = await h.stub.ListEntries(orders_pb2.ListEntriesRequest(vm_id="flaky"))
     assert again.total == 60
     orders = await h.stub.ListOrders(orders_pb2.ListOrdersRequest(vm_id="flaky"))
@@ -178,8 +207,11 @@ async def test_make_real_order_by_hand(harness: Harness) -> None:
     vm.broker_account = "acc2"
     await h.stub.CreateVm(orders_pb2.CreateVmRequest(vm=vm, start=True))
     await run_to_end(h, "manual")
-    entries = await h.stub.ListEntries(orders_pb2.ListEntriesRequest(
-        vm_id="manual", filter=orders_pb2.EntryFilter(result=common_pb2.ENTRY_RESULT_ACTIVE)))
+    entries = await h.stub.ListEntries(
+        orders_pb2.ListEntriesRequest(
+            vm_id="manual", filter=orders_pb2.EntryFilter(result=common_pb2.ENTRY_RESULT_ACTIVE)
+        )
+    )
     active = entries.entries[0].id
     real = await h.stub.MakeRealOrder(orders_pb2.MakeRealOrderRequest(vm_id="manual", entry_id=active))
     assert real.client_order_id == client_order_id("manual", active)
@@ -187,8 +219,11 @@ async def test_make_real_order_by_hand(harness: Harness) -> None:
     again = await h.stub.MakeRealOrder(orders_pb2.MakeRealOrderRequest(vm_id="manual", entry_id=active))
     assert again.client_order_id == real.client_order_id
     await wait_for(lambda: h.doubles.broker.calls.get(real.client_order_id) == 1, 10, "the bracket")
-    closed = await h.stub.ListEntries(orders_pb2.ListEntriesRequest(
-        vm_id="manual", filter=orders_pb2.EntryFilter(result=common_pb2.ENTRY_RESULT_LOST)))
+    closed = await h.stub.ListEntries(
+        orders_pb2.ListEntriesRequest(
+            vm_id="manual", filter=orders_pb2.EntryFilter(result=common_pb2.ENTRY_RESULT_LOST)
+        )
+    )
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await h.stub.MakeRealOrder(orders_pb2.MakeRealOrderRequest(vm_id="manual", entry_id=closed.entries[0].id))
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
@@ -201,11 +236,13 @@ async def test_broker_rejection_marks_real_order_failed(harness: Harness) -> Non
     await run_to_end(h, "rej")
 
     async def failed() -> bool:
-        listed = await h.stub.ListOrders(orders_pb2.ListOrdersRequest(vm_id="rej", page=common_pb2.PageRequest(
-            page_size=1000)))
+        listed = await h.stub.ListOrders(
+            orders_pb2.ListOrdersRequest(vm_id="rej", page=common_pb2.PageRequest(page_size=1000))
+        )
         reals = [o.real for o in listed.orders if o.HasField("real")]
-        return bool(reals) and all(r.status == orders_pb2.REAL_ORDER_STATUS_FAILED and "halted" in r.error
-                                   for r in reals)
+        return bool(reals) and all(
+            r.status == orders_pb2.REAL_ORDER_STATUS_FAILED and "halted" in r.error for r in reals
+        )
 
     await wait_for(failed, 20, "FAILED real orders")
 
