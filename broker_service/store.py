@@ -1,0 +1,203 @@
+"""Durable state of broker_service: brackets, account events, paper accounts (SQLite, WAL).
+
+Every bracket step and every execution event is committed here before the service acts on it, so a
+restart (even after SIGKILL) resumes from what was written. One process owns the file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from .models import AccountEvent, Bracket, EventKind, now_ms, payload_from
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS brackets (
+    account_id TEXT NOT NULL,
+    client_order_id TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    position_side TEXT NOT NULL,
+    state TEXT NOT NULL,
+    stop_cid TEXT NOT NULL DEFAULT '',
+    take_cid TEXT NOT NULL DEFAULT '',
+    data TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    PRIMARY KEY (account_id, client_order_id)
+);
+CREATE INDEX IF NOT EXISTS brackets_state ON brackets (account_id, state);
+CREATE INDEX IF NOT EXISTS brackets_stop ON brackets (account_id, stop_cid);
+CREATE INDEX IF NOT EXISTS brackets_take ON brackets (account_id, take_cid);
+CREATE TABLE IF NOT EXISTS events (
+    event_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id TEXT NOT NULL,
+    time_ms INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    data TEXT NOT NULL,
+    handled INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS events_unhandled ON events (account_id, handled);
+CREATE TABLE IF NOT EXISTS kv (
+    account_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (account_id, key)
+);
+"""
+
+
+class BrokerStore:
+    """SQLite in WAL mode; ``synchronous`` FULL by default so a commit survives power loss too."""
+
+    def __init__(self, path: Path, synchronous: str = "FULL") -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute(f"PRAGMA synchronous={synchronous}")
+        self.db.executescript(SCHEMA)
+        self._changed = asyncio.Event()
+        self._waiters: set[asyncio.Event] = set()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- brackets
+    def save_bracket(self, b: Bracket) -> None:
+        b.updated_ms = now_ms()
+        self.db.execute(
+            "INSERT INTO brackets (account_id, client_order_id, symbol, position_side, state, stop_cid, take_cid,"
+            " data, created_ms, updated_ms) VALUES (?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (account_id, client_order_id) DO UPDATE SET state=excluded.state,"
+            " stop_cid=excluded.stop_cid, take_cid=excluded.take_cid, data=excluded.data,"
+            " updated_ms=excluded.updated_ms",
+            (
+                b.account_id,
+                b.client_order_id,
+                b.symbol,
+                b.position_side,
+                b.state,
+                b.stop_cid,
+                b.take_cid,
+                json.dumps(b.to_dict()),
+                b.created_ms,
+                b.updated_ms,
+            ),
+        )
+
+    def bracket(self, account_id: str, client_order_id: str) -> Bracket | None:
+        row = self.db.execute(
+            "SELECT data FROM brackets WHERE account_id=? AND client_order_id=?", (account_id, client_order_id)
+        ).fetchone()
+        return None if row is None else Bracket.from_dict(json.loads(row[0]))
+
+    def bracket_by_leg(self, account_id: str, leg_cid: str) -> Bracket | None:
+        row = self.db.execute(
+            "SELECT data FROM brackets WHERE account_id=? AND (stop_cid=? OR take_cid=?)",
+            (account_id, leg_cid, leg_cid),
+        ).fetchone()
+        return None if row is None else Bracket.from_dict(json.loads(row[0]))
+
+    def brackets(self, account_id: str, states: Iterable[str] | None = None) -> list[Bracket]:
+        if states is None:
+            rows = self.db.execute(
+                "SELECT data FROM brackets WHERE account_id=? ORDER BY created_ms", (account_id,)
+            ).fetchall()
+        else:
+            st = list(states)
+            marks = ",".join("?" * len(st))
+            rows = self.db.execute(
+                f"SELECT data FROM brackets WHERE account_id=? AND state IN ({marks}) ORDER BY created_ms",
+                (account_id, *st),
+            ).fetchall()
+        return [Bracket.from_dict(json.loads(r[0])) for r in rows]
+
+    # -- events
+    def append_event(self, account_id: str, kind: EventKind, payload: Any, handled: bool = True) -> int:
+        """Writes one event (committed before this returns) and wakes every stream reader."""
+        data = json.dumps(asdict(payload))
+        cur = self.db.execute(
+            "INSERT INTO events (account_id, time_ms, kind, data, handled) VALUES (?,?,?,?,?)",
+            (account_id, now_ms(), kind, data, int(handled)),
+        )
+        self._notify()
+        return int(cur.lastrowid or 0)
+
+    def mark_handled(self, event_id: int) -> None:
+        self.db.execute("UPDATE events SET handled=1 WHERE event_id=?", (event_id,))
+
+    def unhandled(self, account_id: str) -> list[AccountEvent]:
+        rows = self.db.execute(
+            "SELECT event_id, time_ms, account_id, kind, data FROM events WHERE account_id=? AND handled=0"
+            " ORDER BY event_id",
+            (account_id,),
+        ).fetchall()
+        return [self._event(r) for r in rows]
+
+    def events_after(self, after_id: int, account_id: str = "", limit: int = 500) -> list[AccountEvent]:
+        if account_id:
+            rows = self.db.execute(
+                "SELECT event_id, time_ms, account_id, kind, data FROM events WHERE event_id>? AND account_id=?"
+                " ORDER BY event_id LIMIT ?",
+                (after_id, account_id, limit),
+            ).fetchall()
+        else:
+            rows = self.db.execute(
+                "SELECT event_id, time_ms, account_id, kind, data FROM events WHERE event_id>? ORDER BY event_id"
+                " LIMIT ?",
+                (after_id, limit),
+            ).fetchall()
+        return [self._event(r) for r in rows]
+
+    def last_event_id(self) -> int:
+        row = self.db.execute("SELECT MAX(event_id) FROM events").fetchone()
+        return int(row[0] or 0)
+
+    @staticmethod
+    def _event(r: tuple[Any, ...]) -> AccountEvent:
+        return AccountEvent(int(r[0]), int(r[1]), str(r[2]), r[3], payload_from(r[3], json.loads(r[4])))
+
+    def _notify(self) -> None:
+        for w in self._waiters:
+            w.set()
+
+    def waiter(self) -> asyncio.Event:
+        ev = asyncio.Event()
+        self._waiters.add(ev)
+        return ev
+
+    def drop_waiter(self, ev: asyncio.Event) -> None:
+        self._waiters.discard(ev)
+
+    # -- key/value (paper accounts, last balances)
+    def get(self, account_id: str, key: str) -> Any:
+        row = self.db.execute("SELECT value FROM kv WHERE account_id=? AND key=?", (account_id, key)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def put(self, account_id: str, key: str, value: Any) -> None:
+        self.db.execute(
+            "INSERT INTO kv (account_id, key, value) VALUES (?,?,?)"
+            " ON CONFLICT (account_id, key) DO UPDATE SET value=excluded.value",
+            (account_id, key, json.dumps(value)),
+        )
+
+    def transaction(self) -> sqlite3.Connection:
+        """``with store.transaction():`` groups writes into one commit."""
+        return _Tx(self.db)  # type: ignore[return-value]
+
+
+class _Tx:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
