@@ -120,9 +120,15 @@ class AnalyzerRegistry:
                 self.register(obj)
 
     def load_package(self, package: str = "analysis_service.analyzers") -> None:
+        """Register every public module of `package`, descending into subpackages
+        (the built-in strategies live in `analyzers/strategies/`)."""
         pkg = importlib.import_module(package)
         for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-            if not info.name.startswith("_"):
+            if info.name.startswith("_"):
+                continue
+            if info.ispkg:
+                self.load_package(f"{package}.{info.name}")
+            else:
                 self.register_module(importlib.import_module(f"{package}.{info.name}"))
 
     def load_path(self, folder: str | Path) -> None:
