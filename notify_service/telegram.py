@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,10 @@ from .delivery import RetryLater, Undeliverable, seconds
 from .store import Message, NotifyStore
 
 log = logging.getLogger("notify_service.telegram")
+
+# PTB 22 deprecates int time periods (RetryAfter.retry_after) and warns on every 429; opt in to the
+# timedelta form it will use from its next major version.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 MAX_TEXT = 4096  # Telegram's limit for one message
 
@@ -180,7 +185,8 @@ class TelegramBot:
                 # Malformed HTML (e.g. from a Notify caller): the words still matter more than the markup.
                 await self._app.bot.send_message(chat_id=chat_id, text=text, reply_markup=reply_markup)
         except RetryAfter as exc:
-            raise RetryLater(f"Telegram flood control: {exc}", retry_after=seconds(exc.retry_after)) from exc
+            wait = seconds(exc.retry_after)
+            raise RetryLater(f"Telegram flood control: retry after {wait:g} s", retry_after=wait) from exc
         except (BadRequest, Forbidden, ChatMigrated) as exc:
             raise Undeliverable(self._clean(str(exc))) from exc
         except (NetworkError, InvalidToken, TelegramError) as exc:
