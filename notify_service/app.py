@@ -51,7 +51,8 @@ async def running(settings: NotifySettings) -> AsyncIterator[NotifyApp]:
         bot = TelegramBot(settings.telegram_token.get_secret_value(), settings.telegram_base_url, allowed, store,
                           commands, state, wake, settings.telegram_poll_timeout)
         deliverer = Deliverer(store, bot.send, RateLimiter(settings.telegram_global_rate,
-                                                           settings.telegram_chat_interval), bot.record)
+                                                           settings.telegram_chat_interval),
+                              bot.record, allowed.__contains__)
         if not allowed:
             log.warning("no allowed chat: the bot answers nobody and sends nothing",
                         extra={"event": "no_allowed_chats"})

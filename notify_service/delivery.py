@@ -104,11 +104,13 @@ class Deliverer:
         send: SendFn,
         limiter: RateLimiter,
         on_result: Callable[[str], None] = lambda error: None,
+        allowed: Callable[[int], bool] = lambda chat_id: True,
     ) -> None:
         self._store = store
         self._send = send
         self._limiter = limiter
         self._on_result = on_result  # "" after a success, the error text after a failure
+        self._allowed = allowed
         self._wake = asyncio.Event()
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._main: asyncio.Task[None] | None = None
@@ -151,6 +153,12 @@ class Deliverer:
     async def _drain(self, chat_id: int) -> None:
         try:
             while not self._stopping and (row := self._store.next_for_chat(chat_id)) is not None:
+                if not self._allowed(chat_id):
+                    # Queued before the chat was taken off the allowed list (then a restart).
+                    log.warning("chat no longer allowed; message dropped",
+                                extra={"event": "message_dropped", "key": row.key, "chat_id": chat_id})
+                    self._store.delivered(row.id)
+                    continue
                 await self._deliver(row)
         finally:
             # No await between the last empty read and this: a message queued later finds no worker.

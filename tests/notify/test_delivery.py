@@ -60,7 +60,7 @@ async def test_broken_html_goes_out_as_plain_text(stack: Stack) -> None:
 
 
 @pytest.mark.parametrize("stack", [{"telegram_chat_interval": 1.0, "telegram_global_rate": 30.0}], indirect=True)
-async def test_rate_limits_per_chat_and_overall(stack: Stack) -> None:
+async def test_rate_limit_per_chat(stack: Stack) -> None:
     for n in range(3):
         await _notify(stack, f"owner {n}")
     sent = await stack.api.wait_sent(3, OWNER)

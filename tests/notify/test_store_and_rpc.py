@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -93,3 +94,23 @@ async def test_notify_rpc(stack: Stack) -> None:
     assert stack.api.texts(STRANGER) == []
     status = await stack.status()
     assert status.enabled and status.connected and status.bot_username == "parayok_test_bot"
+
+
+async def test_messages_to_a_chat_taken_off_the_allowed_list_are_dropped(tmp_path: Path) -> None:
+    from notify_service.delivery import Deliverer
+
+    store = NotifyStore.open(tmp_path / "n.sqlite")
+    store.enqueue("k", [Message(STRANGER, "old"), Message(OWNER, "fine")])
+    sent: list[tuple[int, str]] = []
+    done = asyncio.Event()
+
+    async def send(chat_id: int, text: str, markup: object) -> None:
+        sent.append((chat_id, text))
+        done.set()
+
+    deliverer = Deliverer(store, send, RateLimiter(), allowed={OWNER}.__contains__)
+    deliverer.start()
+    await asyncio.wait_for(done.wait(), 10)
+    await deliverer.stop()
+    assert sent == [(OWNER, "fine")] and store.outbox_size() == 0
+    store.close()
