@@ -39,7 +39,7 @@ and the same start candle (identity) is refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Final
@@ -151,23 +151,28 @@ class FinderPool:
         self.finders.append(finder)
         return finder
 
-    def run(self, candle: Candle) -> list[FoundEntry]:
+    def run(self, candle: Candle) -> Sequence[FoundEntry]:
         """Feed `candle` to every finder; return the entries found (finders that found one
-        or died are removed)."""
+        or died are removed). Allocates nothing while every finder just continues."""
         finders = self.finders
         if not finders:
-            return []
-        found: list[FoundEntry] = []
-        keep: list[EntryFinder] = []
+            return ()
+        found: list[FoundEntry] | None = None
+        ended: list[EntryFinder] | None = None
         for f in finders:
             res = f.add_candle(candle, True)
             if res is CONTINUE:
-                keep.append(f)
-            elif isinstance(res, FoundEntry):
+                continue
+            if ended is None:
+                ended = []
+            ended.append(f)
+            if isinstance(res, FoundEntry):
+                if found is None:
+                    found = []
                 found.append(res)
-        if len(keep) != len(finders):
-            self.finders = keep
-        return found
+        if ended is not None:
+            self.finders = [f for f in finders if not any(f is e for e in ended)]
+        return () if found is None else found
 
     def __len__(self) -> int:
         return len(self.finders)

@@ -74,13 +74,16 @@ class GerOfLvl(Analyzer):
         pl = candle.low
         mp: float | None = None
         need = self.match_candles
+        # prices.find_price()["times"], without building its dict on every candle
+        highs = prices.highs
+        lows = prices.lows
         if (
-            prices.find_price(ph)["times"] >= need
+            highs.count(ph) + lows.count(ph) >= need
             and _weights(vlevels_high.top_touch_weights(candle)) + _weights(vlevels.top_touch_weights(candle)) > 0
         ):
             mp = ph
         if (
-            prices.find_price(pl)["times"] >= need
+            highs.count(pl) + lows.count(pl) >= need
             and _weights(vlevels_high.bottom_touch_weights(candle)) + _weights(vlevels.bottom_touch_weights(candle)) > 0
         ):
             mp = pl
