@@ -11,11 +11,14 @@ import grpc
 from google.protobuf import struct_pb2
 
 from analysis_service.candles_client import CandleClient, NotFound
-from analysis_service.engine.encode import encode_flags, encode_value
 from analysis_service.engine.engine import AnalyzerError
-from analysis_service.engine.entries import EntrySink, RecordingSink
+from analysis_service.engine.entries import EntrySink
 from analysis_service.engine.registry import AnalyzerCycleError, AnalyzerRegistry, UnknownAnalyzerError
 from analysis_service.engine.timeframes import tf_length
+from analysis_service.entries.entry import ACTIVE, LOST, PENDING, WON, Entry, Tag
+from analysis_service.entries.events import EntryClosed, EntryOpened, EntryRejected, LimitPlaced
+from analysis_service.entries.snapshot import json_snapshot, json_value
+from analysis_service.taggers import default_tagger_registry
 from analysis_service.vm import LiveSwitch, PriceEvent, Progress, PulseEnd, RunConfig, VmRun
 from parayok.convert import timeframe_enum, timeframe_name
 from parayok.errors import grpc_errors
@@ -29,7 +32,7 @@ _KINDS = {
     "offchart": analysis_pb2.Annotation.KIND_OFFCHART, "entry": analysis_pb2.Annotation.KIND_ENTRY,
 }
 
-SinkFactory = Callable[[RunConfig, VmRun | None], EntrySink]
+SinkFactory = Callable[[RunConfig, VmRun | None], EntrySink | None]
 
 
 def run_config(vm: analysis_pb2.VmAnalysisConfig) -> RunConfig:
@@ -47,6 +50,51 @@ def struct(value: dict[str, Any]) -> struct_pb2.Struct:
     out = struct_pb2.Struct()
     out.update(value)
     return out
+
+
+_RESULTS = {
+    ACTIVE: common_pb2.ENTRY_RESULT_ACTIVE, WON: common_pb2.ENTRY_RESULT_WON, LOST: common_pb2.ENTRY_RESULT_LOST,
+    PENDING: common_pb2.ENTRY_RESULT_PENDING,
+}
+
+
+def tag_pb(name: str, tag: Tag) -> common_pb2.Tag:
+    value = tag.value
+    comment = tag.comment or ""
+    if isinstance(value, str):
+        return common_pb2.Tag(name=name, text=value, comment=comment)
+    return common_pb2.Tag(name=name, number=float(value), comment=comment)
+
+
+def entry_pb(entry: Entry, vm_id: str, with_flags: bool = True) -> analysis_pb2.Entry:
+    out = analysis_pb2.Entry(
+        id=entry.id, vm_id=vm_id, symbol=entry.symbol, timeframe=timeframe_enum(entry.timeframe),  # type: ignore[arg-type]
+        strategy=entry.strategy, side=common_pb2.SIDE_BUY if entry.is_long else common_pb2.SIDE_SELL,
+        time_ms=entry.time, entry_price=entry.entry_price, stop_loss=entry.stop_loss, take_profit=entry.take_profit,
+        is_limit=entry.is_limit, opened_at_ms=entry.opened_at, result=_RESULTS.get(entry.result, 0),  # type: ignore[arg-type]
+        close_time_ms=entry.close_time or 0, close_price=entry.close_price or 0.0, gain_percent=entry.gain_percent,
+        take_price_reached=entry.take_price_reached, take_percent_reached=entry.take_percent_reached,
+        loss_price_reached=entry.loss_price_reached, loss_percent_reached=entry.loss_percent_reached,
+        current_price=entry.current_price, comment=entry.comment,
+        tags=[tag_pb(name, tag) for name, tag in entry.tags.items()],
+    )
+    if with_flags and entry.flags:
+        out.flags.update(entry.flags)
+    return out
+
+
+def entry_event(item: Any, vm_id: str) -> analysis_pb2.RunEvent | None:
+    if isinstance(item, EntryOpened):
+        return analysis_pb2.RunEvent(entry_opened=entry_pb(item.entry, vm_id))
+    if isinstance(item, EntryClosed):
+        return analysis_pb2.RunEvent(entry_closed=entry_pb(item.entry, vm_id, with_flags=False))
+    if isinstance(item, LimitPlaced):
+        return analysis_pb2.RunEvent(limit_placed=analysis_pb2.LimitPlaced(
+            entry=entry_pb(item.entry, vm_id, with_flags=False), expire_ms=item.expire))
+    if isinstance(item, EntryRejected):
+        log.info("entry rejected", extra={"event": "entry_rejected", "vm": vm_id, "entry_id": item.id,
+                                          "reason": item.reason})
+    return None
 
 
 def run_event(item: Any) -> analysis_pb2.RunEvent | None:
@@ -73,7 +121,8 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
                  sink_factory: SinkFactory | None = None) -> None:
         self.candles = candles
         self.registry = registry
-        self.sink_factory = sink_factory or (lambda config, previous: RecordingSink())
+        # None = the entry emulator; tests may record signals only.
+        self.sink_factory = sink_factory or (lambda config, previous: None)
         self.runs: dict[str, VmRun] = {}
 
     def _run_of(self, vm_id: str) -> VmRun:
@@ -104,16 +153,42 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
         log.info("run started", extra={"event": "run_started", "vm": config.vm_id, "symbols": list(config.symbols),
                                        "timeframes": list(config.timeframes), "live": config.live})
         async for item in run.run(self.candles.pulses(config)):
-            event = run_event(item)
-            if event is None:
-                event = self.translate_entry_event(item)
+            event = run_event(item) or entry_event(item, config.vm_id)
             if event is not None:
                 yield event
 
-    def translate_entry_event(self, item: Any) -> analysis_pb2.RunEvent | None:
-        """Entry events of the emulator (proto translation lives with the emulator's types)."""
-        translate = getattr(item, "to_run_event", None)
-        return translate() if translate is not None else None
+    @grpc_errors
+    async def ListEntries(self, request: analysis_pb2.ListAnalysisEntriesRequest,
+                          context: grpc.aio.ServicerContext) -> analysis_pb2.ListAnalysisEntriesResponse:
+        run = self._run_of(request.vm_id)
+        size = request.page.page_size or 100
+        if size < 0 or size > 10_000:
+            raise ValueError("page.page_size: must be between 0 and 10000")
+        try:
+            after = int(request.page.page_token) if request.page.page_token else -1
+        except ValueError:
+            raise ValueError("page.page_token: not a token this service issued") from None
+        entries, cursor = run.entries.page(request.active_only, after, size)
+        return analysis_pb2.ListAnalysisEntriesResponse(
+            entries=[entry_pb(e, request.vm_id, with_flags=False) for e in entries],
+            next_page_token="" if cursor is None else str(cursor))
+
+    @grpc_errors
+    async def GetEntry(self, request: analysis_pb2.GetAnalysisEntryRequest,
+                       context: grpc.aio.ServicerContext) -> analysis_pb2.Entry:
+        run = self._run_of(request.vm_id)
+        try:
+            entry = run.entries.get(request.entry_id)
+        except LookupError as exc:
+            raise NotFound(str(exc)) from exc
+        return entry_pb(entry, request.vm_id)
+
+    @grpc_errors
+    async def ListTaggers(self, request: analysis_pb2.ListTaggersRequest,
+                          context: grpc.aio.ServicerContext) -> analysis_pb2.ListTaggersResponse:
+        descriptions = [d for t in default_tagger_registry().create_all() for d in t.DESCRIPTIONS]
+        return analysis_pb2.ListTaggersResponse(taggers=[
+            common_pb2.TagDescription(name=d.name, vals=list(d.vals), desc=d.desc) for d in descriptions])
 
     @grpc_errors
     async def GetFlags(self, request: analysis_pb2.GetFlagsRequest,
@@ -121,7 +196,7 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
         ticker = self._ticker(request.vm_id, request.ticker)
         last = ticker.candles[-1].close_time if ticker.candles else 0
         return analysis_pb2.GetFlagsResponse(ticker=request.ticker, time_ms=last,
-                                             flags=struct(encode_flags(ticker.flags)))
+                                             flags=struct(json_snapshot(ticker.flags)))
 
     @grpc_errors
     async def GetAnnotations(self, request: analysis_pb2.GetAnnotationsRequest,
@@ -134,7 +209,7 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
             if request.to_ms and close_time >= request.to_ms:
                 continue
             for item in items:
-                data = {k: encode_value(v) for k, v in item.items() if k not in ("type", "src") and v is not None}
+                data = {k: json_value(v) for k, v in item.items() if k not in ("type", "src") and v is not None}
                 kind = _KINDS.get(item.get("type", ""), analysis_pb2.Annotation.KIND_UNSPECIFIED)
                 out.append(analysis_pb2.Annotation(kind=kind, time_ms=close_time, source=str(item.get("src", "")),
                                                    data=struct(data)))
@@ -150,7 +225,7 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
             desc = kinds.get(type(inst).KIND, {})
             params = []
             for p in desc.get("params", []):
-                default = struct({"v": encode_value(p["default"])}).fields["v"]
+                default = struct({"v": json_value(p["default"])}).fields["v"]
                 params.append(analysis_pb2.AnalyzerParam(name=p["name"], type=p["type"], default=default,
                                                          description=p["description"]))
             module_doc = (sys.modules[type(inst).__module__].__doc__ or "").strip()

@@ -17,6 +17,7 @@ from analysis_service.engine.candle import Candle
 from analysis_service.engine.engine import Engine, SymbolInfo
 from analysis_service.engine.entries import EntrySink, RecordingSink
 from analysis_service.engine.registry import AnalyzerRegistry
+from analysis_service.entries.emulator import EntryEmulator
 
 log = logging.getLogger("analysis_service.vm")
 
@@ -114,7 +115,7 @@ class VmRun:
     config: RunConfig
     symbol_infos: Sequence[SymbolInfo]
     registry: AnalyzerRegistry
-    sink: EntrySink = field(default_factory=RecordingSink)
+    sink: EntrySink | None = None  # default: the entry emulator over this run's engine
     engine: Engine = field(init=False)
     last_pulse: int = 0
     live: bool = False
@@ -123,8 +124,16 @@ class VmRun:
     def __post_init__(self) -> None:
         analyzers = list(self.config.analyzers) if self.config.analyzers else None
         self.engine = Engine(self.symbol_infos, list(self.config.timeframes), analyzers, registry=self.registry,
-                             entry_sink=self.sink, annotate=self.config.annotations)
+                             entry_sink=self.sink or RecordingSink(), annotate=self.config.annotations)
+        if self.sink is None:
+            self.sink = EntryEmulator.attach(self.engine, flags_snapshot=self.config.flags_snapshot)
         self.engine.error_listeners.append(self._pending.append)
+
+    @property
+    def entries(self) -> EntryEmulator:
+        if not isinstance(self.sink, EntryEmulator):
+            raise TypeError("this run records signals only; it emulates no entries")
+        return self.sink
 
     def _drain(self) -> list[Any]:
         out = self._pending[:]

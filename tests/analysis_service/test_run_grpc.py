@@ -117,3 +117,51 @@ async def test_flags_of_unknown_vm_or_ticker_are_not_found(stack: AnalysisStack)
         await stack.stub.GetFlags(analysis_pb2.GetFlagsRequest(
             vm_id="nope", ticker=common_pb2.TickerRef(symbol="BTCUSDT", timeframe=H1)))
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def run_entries(stack: AnalysisStack, vm_id: str) -> tuple[list[analysis_pb2.Entry], list[analysis_pb2.Entry]]:
+    opened: list[analysis_pb2.Entry] = []
+    closed: list[analysis_pb2.Entry] = []
+    last_pulse = 0
+    async for event in stack.stub.Run(analysis_pb2.RunRequest(vm=config(
+            vm_id=vm_id, from_ms=SIM_START - 72 * HOUR, annotations=False, flags_snapshot=True))):
+        kind = event.WhichOneof("event")
+        if kind == "entry_opened":
+            opened.append(event.entry_opened)
+            assert event.entry_opened.opened_at_ms > last_pulse  # belongs to the pulse being ended next
+        elif kind == "entry_closed":
+            closed.append(event.entry_closed)
+        elif kind == "pulse_end":
+            last_pulse = event.pulse_end.pulse_time_ms
+    return opened, closed
+
+
+async def test_entries_are_emulated_tagged_and_deterministic(stack: AnalysisStack) -> None:
+    opened, closed = await run_entries(stack, "vm-a")
+    assert opened, "no strategy fired over three days of two symbols"
+    ids = [e.id for e in opened]
+    assert len(ids) == len(set(ids))
+    first = opened[0]
+    assert first.id == f"{first.symbol}-{'5m' if first.timeframe == M5 else '1h'}-{first.strategy}-{first.time_ms}"
+    assert first.result == common_pb2.ENTRY_RESULT_ACTIVE and first.flags.fields and first.tags
+    assert {t.name for t in first.tags} >= {"MAXPRF", "MAXLSS", "NYC", "RSI"}
+    for e in closed:
+        assert e.result in (common_pb2.ENTRY_RESULT_WON, common_pb2.ENTRY_RESULT_LOST)
+        assert e.close_price == (e.take_profit if e.result == common_pb2.ENTRY_RESULT_WON else e.stop_loss)
+        assert e.id in ids
+    listed = await stack.stub.ListEntries(analysis_pb2.ListAnalysisEntriesRequest(
+        vm_id="vm-a", page=common_pb2.PageRequest(page_size=5)))
+    assert [e.id for e in listed.entries] == ids[:5]
+    got = await stack.stub.GetEntry(analysis_pb2.GetAnalysisEntryRequest(vm_id="vm-a", entry_id=first.id))
+    assert got.id == first.id and got.flags.fields
+    # The same candles give the same entries and closes.
+    again_opened, again_closed = await run_entries(stack, "vm-b")
+    assert [(e.id, e.stop_loss, e.take_profit) for e in again_opened] == [
+        (e.id, e.stop_loss, e.take_profit) for e in opened]
+    assert [(e.id, e.close_time_ms, e.close_price) for e in again_closed] == [
+        (e.id, e.close_time_ms, e.close_price) for e in closed]
+    taggers = await stack.stub.ListTaggers(analysis_pb2.ListTaggersRequest())
+    assert {"MAXPRF", "NYC", "LR", "BT9"} <= {t.name for t in taggers.taggers}
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await stack.stub.GetEntry(analysis_pb2.GetAnalysisEntryRequest(vm_id="vm-a", entry_id="nope"))
+    assert info.value.code() == grpc.StatusCode.NOT_FOUND
