@@ -91,6 +91,7 @@ class BounceFinder(EntryFinder):
 
 class Bounce(Analyzer):
     KIND = "bounce"
+    DESCRIPTION = "Bounce off levels: pattern into levels, move away, second pattern, entry on the trade's colour"
     IS_STRATEGY = True
     PARAMS = (
         Param("min_level_weight", int, 1, "minimum total weight of the levels the first pattern touches"),

@@ -18,6 +18,7 @@ from analysis_service.engine.plugin import Analyzer, Instances, Param
 
 class Cma3(Analyzer):
     KIND = "cma3"
+    DESCRIPTION = "EMA 50/200 cross, touch of EMA 50, close back across it with the right colour"
     IS_STRATEGY = True
     PARAMS = (
         Param(

@@ -235,6 +235,7 @@ class DoubleBottomFinder(EntryFinder):
 
 class DoubleBottom(Analyzer):
     KIND = "dblbottom"
+    DESCRIPTION = "Double bottom/top from hills on shared levels; entry after the second bottom or above the neck"
     IS_STRATEGY = True
     PARAMS = (
         Param("max_bottoms_length", int, 100, "candles to wait for the second bottom"),

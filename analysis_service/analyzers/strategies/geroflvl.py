@@ -23,6 +23,7 @@ def _weights(w: dict[str, Any]) -> float:
 
 class GerOfLvl(Analyzer):
     KIND = "geroflvl"
+    DESCRIPTION = "Gerchik BSU/BPU: exact high/low repeat on a level, next close within the luft"
     IS_STRATEGY = True
     PARAMS = (
         Param("stop_atr", float, 0.125, "stop size in atr14"),

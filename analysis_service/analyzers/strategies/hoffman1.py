@@ -26,6 +26,7 @@ OTHERS = ("emac20", "mac50", "mac89", "emac144")
 
 class Hoffman1(Analyzer):
     KIND = "hoffman1"
+    DESCRIPTION = "Hoffman inventory retracement bar in trend: limit entry beyond the bar"
     IS_STRATEGY = True
     PARAMS = (
         Param("tail_ratio", float, 0.45, "retracement bar: tail longer than this share of the range"),

@@ -18,6 +18,7 @@ from analysis_service.engine.plugin import Analyzer, Instances, Param
 
 class MacWfma(Analyzer):
     KIND = "macwfma"
+    DESCRIPTION = "Williams fractal with stacked smoothed MAs (rmac9/30/75) and RSI on the trend side"
     IS_STRATEGY = True
     PARAMS = (
         Param("fast", str, "rmac9", "fast smoothed average; the candle must stay beyond it"),

@@ -17,6 +17,7 @@ from analysis_service.engine.plugin import Analyzer, Instances, Param
 
 class TpcWfma(Analyzer):
     KIND = "tpcwfma"
+    DESCRIPTION = "Williams fractal with stacked MAs (mac20/50/100); stop at mac50 or mac100"
     IS_STRATEGY = True
     PARAMS = (
         Param("fast", str, "mac20", "fast average the candle must reach"),

@@ -19,6 +19,7 @@ from analysis_service.engine.plugin import Analyzer, Instances, Param
 
 class TtcWoff(Analyzer):
     KIND = "ttcwoff"
+    DESCRIPTION = "Hammer / shooting star wicking off EMA 20 after candles entirely beyond it"
     IS_STRATEGY = True
     PARAMS = (
         Param("ma", str, "emac20", "the average the wick must touch"),

@@ -35,6 +35,7 @@ def risk_ratio(entry: float, take: float, stop: float) -> float:
 
 class VolRev(Analyzer):
     KIND = "volrev"
+    DESCRIPTION = "Trade against a volume impulse that ends on levels; take at the farthest magnet"
     IS_STRATEGY = True
     PARAMS = (
         Param("min_rr", float, 1.35, "minimum take/stop distance ratio"),
