@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         from .cli import main_flags
 
         return main_flags(argv[1:])
+    if argv and argv[0] == "backtest":
+        from .backtest import main_backtest
+
+        return main_backtest(argv[1:])
     serve(AnalysisSettings())
     return 0
 

@@ -17,6 +17,7 @@ from analysis_service.engine.candle import Candle
 from analysis_service.engine.engine import Engine, SymbolInfo
 from analysis_service.engine.entries import EntrySink, RecordingSink
 from analysis_service.engine.registry import AnalyzerRegistry
+from analysis_service.engine.timeframes import TF_LENGTH_MS
 from analysis_service.entries.emulator import EntryEmulator
 
 log = logging.getLogger("analysis_service.vm")
@@ -43,6 +44,9 @@ class RunConfig:
             raise ValueError("vm.symbols: duplicates")
         if not self.timeframes:
             raise ValueError("vm.timeframes: at least one timeframe is needed")
+        for tf in self.timeframes:
+            if tf not in TF_LENGTH_MS:
+                raise ValueError(f"vm.timeframes: unknown timeframe {tf!r}; expected one of {', '.join(TF_LENGTH_MS)}")
         if self.from_ms <= 0:
             raise ValueError("vm.from_ms: required (> 0)")
         if self.to_ms and self.to_ms <= self.from_ms:
