@@ -81,9 +81,13 @@ async def running(settings: NotifySettings) -> AsyncIterator[NotifyApp]:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        # Bounded: the whole service must stop within its shutdown grace, Telegram reachable or not.
         if deliverer is not None:
-            await deliverer.stop()
+            await deliverer.stop(grace=1.0)
         if bot is not None:
-            await bot.stop()
+            try:
+                await asyncio.wait_for(bot.stop(), 2.0)
+            except TimeoutError:
+                log.warning("Telegram did not stop in time", extra={"event": "telegram_stop_timeout"})
         await clients.close()
         store.close()

@@ -105,3 +105,25 @@ async def test_sigkill_with_a_full_outbox_delivers_each_message_once(suite_env: 
         uncertain = [e for e in _events(log) if e.get("event") == "outbox_uncertain"]
         assert [e["chat_id"] for e in uncertain] == [OWNER]
         assert not any(api.token in line for line in log.read_text().splitlines())
+
+
+async def test_sigterm_stops_promptly_while_telegram_is_unreachable(suite_env: dict[str, str],
+                                                                      tmp_path: Path) -> None:
+    from tests.conftest import free_port
+
+    env = {**suite_env, "PARAYOK_TELEGRAM_TOKEN": "123456:PARAYOK-TEST-TOKEN",
+           "PARAYOK_TELEGRAM_BASE_URL": f"http://127.0.0.1:{free_port()}/bot",
+           "PARAYOK_TELEGRAM_ALLOWED_CHATS": str(OWNER)}
+    log = tmp_path / "notify.log"
+    proc = _start(env, log)
+    try:
+        await wait_serving(suite_env["PARAYOK_NOTIFY_ADDR"], timeout=30)
+        async with grpc.aio.insecure_channel(suite_env["PARAYOK_NOTIFY_ADDR"]) as channel:
+            stub = notify_pb2_grpc.NotifyServiceStub(channel)
+            reply = await stub.Notify(notify_pb2.NotifyRequest(text="queued", chat_id=OWNER), timeout=5)
+            assert reply.queued == 1
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(proc.wait, 8)
+    assert code == 0
+    assert not any("PARAYOK-TEST-TOKEN" in line for line in log.read_text().splitlines())
