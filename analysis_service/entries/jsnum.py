@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 _CTX = Context(prec=400)  # large enough for any double written with up to 100 decimals
@@ -115,47 +116,79 @@ def js_json(v: object) -> str:
     return "".join(out)
 
 
-_str_dumps = json.JSONEncoder(ensure_ascii=False).encode
+# JSON.stringify escapes like Python's ensure_ascii=False encoder (control characters, quote, backslash)
+_str_dumps: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_keys: dict[str, str] = {}
+
+
+def _key(k: object) -> str:
+    ks = k if k.__class__ is str else str(k)
+    r = _keys.get(ks)  # type: ignore[arg-type]
+    if r is None:
+        r = _str_dumps(ks)  # type: ignore[arg-type]
+        if len(_keys) < 10_000:
+            _keys[ks] = r  # type: ignore[index]
+    return r
+
+
+_INF = math.inf
+
+
+def _float(f: float) -> str:
+    if f != f or f == _INF or f == -_INF:
+        return "null"
+    r = repr(f)
+    if "e" in r:
+        return js_number_str(f)
+    if r.endswith(".0"):
+        r = r[:-2]
+        return "0" if r == "-0" else r
+    return r
 
 
 def _dump(v: object, out: list[str]) -> None:
     cls = v.__class__
-    if cls is str:
-        out.append(_str_dumps(v))
-    elif cls is float:
-        f: float = v  # type: ignore[assignment]
-        if f == f and f not in (math.inf, -math.inf):
-            if f.is_integer() and abs(f) < 1e21:
-                out.append(str(int(f)))
+    if cls is float:
+        out.append(_float(v))  # type: ignore[arg-type]
+    elif cls is str:
+        out.append(_str_dumps(v))  # type: ignore[arg-type]
+    elif cls is dict:
+        d: dict[object, object] = v  # type: ignore[assignment]
+        out.append("{")
+        sep = ""
+        for k, x in d.items():
+            out.append(sep)
+            sep = ","
+            out.append(_key(k))
+            out.append(":")
+            xc = x.__class__
+            # inline the common leaves: records are mostly flat dicts of numbers and strings
+            if xc is float:
+                out.append(_float(x))  # type: ignore[arg-type]
+            elif xc is str:
+                out.append(_str_dumps(x))  # type: ignore[arg-type]
+            elif xc is int:
+                out.append(str(x))
             else:
-                out.append(js_number_str(f))
-        else:
-            out.append("null")
+                _dump(x, out)
+        out.append("}")
+    elif cls is list or cls is tuple:
+        seq: list[object] = v  # type: ignore[assignment]
+        out.append("[")
+        sep = ""
+        for x in seq:
+            out.append(sep)
+            sep = ","
+            if x.__class__ is float:
+                out.append(_float(x))  # type: ignore[arg-type]
+            else:
+                _dump(x, out)
+        out.append("]")
     elif cls is bool:
         out.append("true" if v else "false")
     elif cls is int:
         out.append(str(v))
     elif v is None:
         out.append("null")
-    elif cls is dict:
-        d: dict[object, object] = v  # type: ignore[assignment]
-        out.append("{")
-        first = True
-        for k, x in d.items():
-            if not first:
-                out.append(",")
-            first = False
-            out.append(_str_dumps(str(k)))
-            out.append(":")
-            _dump(x, out)
-        out.append("}")
-    elif cls is list or cls is tuple:
-        seq: list[object] = v  # type: ignore[assignment]
-        out.append("[")
-        for i, x in enumerate(seq):
-            if i:
-                out.append(",")
-            _dump(x, out)
-        out.append("]")
     else:
         raise TypeError(f"not JSON serializable: {cls.__name__}")
