@@ -295,7 +295,7 @@ class BinanceAccount:
         )
         self.store.save_bracket(b)
         self._emit_bracket(b)
-        crash_point("recorded")
+        crash_point("recorded", b.client_order_id)
         return await self._drive(b, resume=False)
 
     async def _write_guard(self, coro: Any) -> Any:
@@ -364,7 +364,7 @@ class BinanceAccount:
                 return
             b.step = "entry_sending"
             self.store.save_bracket(b)
-            crash_point("entry_sending")
+            crash_point("entry_sending", b.client_order_id)
             try:
                 found = await self._send_once(b.symbol, b.client_order_id, lambda: self._entry_params(b), algo=False)
             except Rejected as exc:
@@ -379,7 +379,7 @@ class BinanceAccount:
                 b.error = f"entry outcome unknown: {exc}"
                 self.store.save_bracket(b)
                 raise Unavailable(str(exc)) from exc
-            crash_point("entry_sent")
+            crash_point("entry_sent", b.client_order_id)
         found = await self._entry_final(b, found)
         b.entry = order_from_rest(found)
         filled = dec(found.get("executedQty") or "0")
@@ -390,7 +390,7 @@ class BinanceAccount:
         b.average_entry_price = float(dec(found.get("avgPrice") or "0"))
         b.step = "entry_filled"
         self.store.save_bracket(b)
-        crash_point("entry_filled")
+        crash_point("entry_filled", b.client_order_id)
 
     async def _entry_final(self, b: Bracket, res: dict[str, Any]) -> dict[str, Any]:
         """A MARKET order's final state (RESULT usually is; otherwise poll, bounded)."""
@@ -491,17 +491,17 @@ class BinanceAccount:
         except (ExchangeError, StillUnknown) as exc:
             raise LegFailed(f"{'stop loss' if leg == 'sl' else 'take profit'} not placed: {exc}") from exc
         if leg == "sl":
-            crash_point("stop_sent")
+            crash_point("stop_sent", b.client_order_id)
         return algo_from_rest(res)
 
     async def _legs(self, b: Bracket, resume: bool) -> None:
         b.step = "legs_sending"
         self.store.save_bracket(b)
-        crash_point("legs_sending")
+        crash_point("legs_sending", b.client_order_id)
         stop, take = await asyncio.gather(
             self._leg(b, "sl", resume), self._leg(b, "tp", resume), return_exceptions=True
         )
-        crash_point("legs_sent")
+        crash_point("legs_sent", b.client_order_id)
         if isinstance(stop, OrderInfo):
             b.stop = stop
         if isinstance(take, OrderInfo):
@@ -520,7 +520,7 @@ class BinanceAccount:
         """A leg could not be placed: never leave the position without a stop — close it at market."""
         b.step = "rolling_back"
         self.store.save_bracket(b)
-        crash_point("rolling_back")
+        crash_point("rolling_back", b.client_order_id)
         for cid in (b.stop_cid, b.take_cid):
             await self._cancel_algo_quiet(cid)
         close_cid = leg_client_id(b.client_order_id, "x")
@@ -819,6 +819,10 @@ class BinanceAccount:
         try:
             acct = await self.rest.read(self.rest.client.futures_account)
             base.positions = await self.positions()
+        except Banned:
+            base.halted, base.halt_reason = True, self.halt_reason
+            base.halted_until_ms = self.rest.usage.banned_until_ms
+            return base
         except ExchangeError as exc:
             raise Unavailable(f"account {self.id}: {exc}") from exc
         base.balance = float(acct.get("totalWalletBalance") or 0)

@@ -11,6 +11,7 @@ import os
 import signal
 
 _crash_at = ""
+_crash_cid = ""
 
 # The steps a bracket placement passes through, in order (see binance_account.BinanceAccount).
 STEPS = (
@@ -25,14 +26,18 @@ STEPS = (
 )
 
 
-def configure(step: str) -> None:
-    global _crash_at
+def configure(setting: str) -> None:
+    """``<step>`` (any bracket) or ``<step>@<client_order_id>`` (only that bracket)."""
+    global _crash_at, _crash_cid
+    step, _, cid = setting.partition("@")
     if step and step not in STEPS:
         raise ValueError(f"broker_crash_at: unknown step {step!r}; one of {', '.join(STEPS)}")
-    _crash_at = step
+    _crash_at, _crash_cid = step, cid
 
 
-def crash_point(step: str) -> None:
-    if _crash_at and step == _crash_at:
-        logging.getLogger("broker_service").error("crash point reached", extra={"event": "crash", "step": step})
+def crash_point(step: str, client_order_id: str = "") -> None:
+    if _crash_at and step == _crash_at and (not _crash_cid or _crash_cid == client_order_id):
+        logging.getLogger("broker_service").error(
+            "crash point reached", extra={"event": "crash", "step": step, "client_order_id": client_order_id}
+        )
         os.kill(os.getpid(), signal.SIGKILL)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from binance.exceptions import BinanceAPIException, BinanceRequestException
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 log = logging.getLogger("broker_service.exchange")
+
+_BANNED_UNTIL = re.compile(r"banned until (\d{12,})")
 
 T = TypeVar("T")
 
@@ -158,7 +161,9 @@ class BinanceRest:
         status = int(getattr(exc, "status_code", 0) or 0)
         headers = getattr(getattr(exc, "response", None), "headers", None)
         if status == 418:
-            self.usage.banned_until_ms = _retry_after_ms(headers, 120)
+            # Binance says "... banned until <ms>"; Retry-After when present; else assume 2 minutes.
+            m = _BANNED_UNTIL.search(str(exc.message))
+            self.usage.banned_until_ms = int(m.group(1)) if m else _retry_after_ms(headers, 120)
             log.error("exchange ban (418)", extra={"event": "exchange_banned", "until_ms": self.usage.banned_until_ms})
             if self._on_ban is not None:
                 await self._on_ban(self.usage.banned_until_ms)

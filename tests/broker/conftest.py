@@ -101,7 +101,7 @@ async def oneway(tmp_path: Path) -> AsyncIterator[BrokerStack]:
 
 def bracket_req(
     cid: str,
-    side: "common_pb2.Side" = common_pb2.SIDE_BUY,
+    side: common_pb2.Side = common_pb2.SIDE_BUY,
     qty: float = 0.01,
     sl: float = 49000,
     tp: float = 51000,
