@@ -77,10 +77,14 @@ async def stack(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator
     overrides = getattr(request, "param", {})
     order, broker = OrderDouble(), BrokerDouble()
     async with running_botapi() as api, serving(order=order) as order_addr, serving(broker=broker) as broker_addr:
-        settings = settings_for(tmp_path, api.base_url, api.token, order_addr, broker_addr, **overrides)
+        values = {"order_addr": order_addr, "broker_addr": broker_addr, **overrides}
+        settings = settings_for(tmp_path, api.base_url, api.token, values.pop("order_addr"),
+                                values.pop("broker_addr"), **values)
         async with notify_running(settings) as (app, stub):
             assert app.bot is not None
             await asyncio.wait_for(app.bot.ready.wait(), 20)
-            await order.log.wait_streams(1)
-            await broker.log.wait_streams(1)
+            if "order_addr" not in overrides:
+                await order.log.wait_streams(1)
+            if "broker_addr" not in overrides:
+                await broker.log.wait_streams(1)
             yield Stack(api, order, broker, app, stub, settings)

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from parayok.v1 import common_pb2, notify_pb2, orders_pb2
+from tests.conftest import free_port
 from tests.notify.conftest import GROUP, OWNER, STRANGER, Stack
 from tests.notify.doubles import entry
 
@@ -156,3 +157,11 @@ async def test_strangers_get_nothing(stack: Stack, caplog: pytest.LogCaptureFixt
     assert stack.order.updates == [] and stack.order.report_requests == []
     subs = await stack.stub.ListSubscribers(notify_pb2.ListSubscribersRequest(), timeout=5)
     assert [s.chat_id for s in subs.subscribers] == [OWNER]
+
+
+@pytest.mark.parametrize("stack", [{"order_addr": f"127.0.0.1:{free_port()}"}], indirect=True)
+async def test_commands_say_when_a_service_is_down(stack: Stack) -> None:
+    assert "order_service is unavailable" in await stack.command(OWNER, "/status")
+    assert "order_service is unavailable" in await stack.command(OWNER, "/profit")
+    assert "⚠️" in await stack.command(OWNER, "/live on vm1")
+    assert "Balance: <b>10012.50 USDT</b>" in await stack.command(OWNER, "/account")  # broker_service is up
