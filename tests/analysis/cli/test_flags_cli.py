@@ -127,3 +127,27 @@ def test_module_entry_point(slice_file: Path, tmp_path: Path) -> None:
     assert json.loads(proc.stderr.strip().splitlines()[-1])["candles"] == 120 + 24 + 2
     lines = read_lines(out)
     assert json.loads(lines[-1])["candlesProcessedByTf"] == {"1m": 120, "5m": 24, "1h": 2}
+
+
+def test_user_analyzers_folder(slice_file: Path, tmp_path: Path) -> None:
+    """Strategy authors can replay their own analyzer and see its flags after every candle."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "closeup.py").write_text(
+        "from analysis_service.engine import Analyzer\n"
+        "class CloseUp(Analyzer):\n"
+        "    KIND = 'closeup'\n"
+        "    INSTANCES = {'closeup': {}}\n"
+        "    def add_candle(self, candle, io):\n"
+        "        io.set('closeup', candle.close > candle.open)\n"
+    )
+    short = tmp_path / "short.json"
+    short.write_text(json.dumps(json.loads(slice_file.read_text())[:10]))
+    out = tmp_path / "o.jsonl"
+    args = [str(short), *SYMBOL_ARGS, "--strategies", "closeup", "--analyzers-dir", str(folder), "--out", str(out)]
+    assert main_flags(args) == 0
+    flags = [json.loads(x) for x in read_lines(out) if x.startswith('{"kind":"flags"')]
+    assert len(flags) == 12  # 10 x 1m, 2 x 5m
+    rows = json.loads(short.read_text())
+    assert [f["flags"]["closeup"] for f in flags if f["tf"] == "1m"] == [r[4] > r[1] for r in rows]
+    assert list(flags[0]["flags"])[-1] == "closeup"  # after the five analyzers every box needs
