@@ -81,6 +81,7 @@ async def running(settings: NotifySettings) -> AsyncIterator[NotifyApp]:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        router.save_cursors()
         # Bounded: the whole service must stop within its shutdown grace, Telegram reachable or not.
         if deliverer is not None:
             await deliverer.stop(grace=1.0)

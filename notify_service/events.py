@@ -13,6 +13,7 @@ What is pushed, and from which stream (each fact from one stream only, so nothin
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -29,6 +30,10 @@ ACCOUNT_STREAM = "account"
 # Emulated entries are pushed only when they happen live: a VM replaying history emits thousands of
 # old ones. An entry counts as live when the event comes within this long after its pulse.
 LIVE_WINDOW_MS = 60 * 60_000
+
+# Cursors of events that queue nothing are saved every this many events or seconds.
+CURSOR_BATCH = 200
+CURSOR_SAVE_S = 2.0
 
 # (vm_id, client_order_id) → the order behind a real order, or None (asked of OrderService).
 OrderLookup = Callable[[str, str], Awaitable[orders_pb2.Order | None]]
@@ -60,6 +65,9 @@ class EventRouter:
         self._on_queued = on_queued
         self._find_order = find_order
         self._vm_name = vm_name
+        self._unsaved: dict[str, int] = {}
+        self._unsaved_count = 0
+        self._saved_at = time.monotonic()
 
     def _chats(self, entries: bool = False) -> list[int]:
         # A chat removed from the allowed list keeps its subscription row but gets nothing.
@@ -68,11 +76,25 @@ class EventRouter:
 
     def _queue(self, stream: str, event_id: int, text: str | None, entries: bool = False) -> None:
         if text is None:
-            self._store.set_cursor(stream, event_id)
+            # Most events say nothing to Telegram (a replaying VM emits thousands): their cursor is
+            # saved in batches, not with one fsync each. Read again after a crash, they still say nothing.
+            self._unsaved[stream] = event_id
+            self._unsaved_count += 1
+            if self._unsaved_count >= CURSOR_BATCH or time.monotonic() - self._saved_at >= CURSOR_SAVE_S:
+                self.save_cursors()
             return
         messages = [Message(chat, text) for chat in self._chats(entries)]
+        self._unsaved.pop(stream, None)
         if self._store.enqueue(f"{stream}:{event_id}", messages, (stream, event_id)):
             self._on_queued()
+
+    def save_cursors(self) -> None:
+        """Saves the cursors of the silent events handled since the last save."""
+        for stream, event_id in self._unsaved.items():
+            self._store.set_cursor(stream, event_id)
+        self._unsaved.clear()
+        self._unsaved_count = 0
+        self._saved_at = time.monotonic()
 
     async def on_order_event(self, ev: orders_pb2.OrderEvent) -> None:
         kind = ev.WhichOneof("event")

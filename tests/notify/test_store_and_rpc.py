@@ -114,3 +114,22 @@ async def test_messages_to_a_chat_taken_off_the_allowed_list_are_dropped(tmp_pat
     await deliverer.stop()
     assert sent == [(OWNER, "fine")] and store.outbox_size() == 0
     store.close()
+
+
+async def test_silent_events_save_their_cursor_in_batches(tmp_path: Path) -> None:
+    from notify_service.events import EventRouter
+    from parayok.v1 import orders_pb2
+
+    store = NotifyStore.open(tmp_path / "n.sqlite")
+    store.subscribe(OWNER, "me")
+    router = EventRouter(store, frozenset({OWNER}), 5.0)
+    for n in (1, 2, 3):  # a LIVE state change says nothing
+        await router.on_order_event(orders_pb2.OrderEvent(event_id=n, vm_id="vm1", vm_status=orders_pb2.VmStatus(
+            state=orders_pb2.VM_STATE_LIVE)))
+    assert store.cursor("order") == 0 and store.outbox_size() == 0
+    router.save_cursors()
+    assert store.cursor("order") == 3
+    await router.on_order_event(orders_pb2.OrderEvent(event_id=4, vm_id="vm1", vm_status=orders_pb2.VmStatus(
+        state=orders_pb2.VM_STATE_ERROR, error="x")))
+    assert store.cursor("order") == 4 and store.outbox_size() == 1  # saved with its message
+    store.close()
