@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import SecretStr
 
@@ -35,6 +35,9 @@ class AccountConfig:
     symbols: list[str] = field(default_factory=list)
     # Base URL for kind "sim" (exchange_sim), e.g. http://127.0.0.1:8765.
     url: str = ""
+    # Which clock signs requests: "exchange" (local + the measured server-time offset) or "local".
+    # exchange_sim's clock may be stepped or run 60x; it accepts the wall clock, so "sim" uses local.
+    time_source: Literal["exchange", "local"] = "exchange"
 
     def rest_url(self) -> str:
         if self.kind == "sim":
@@ -83,6 +86,7 @@ def _account(doc: dict[str, Any], settings: BrokerSettings) -> AccountConfig:
         leverage=int(doc.get("leverage", settings.broker_leverage)),
         symbols=_symbols(doc.get("symbols", settings.broker_symbols)),
         url=str(doc.get("url") or settings.sim_url),
+        time_source=doc.get("time_source", "local" if kind == "sim" else "exchange"),
     )
 
 

@@ -104,6 +104,7 @@ class BinanceAccount:
             recv_window_ms=recv_window_ms,
             timeout_s=timeout_s,
             on_ban=self._on_ban,
+            time_source=cfg.time_source,
         )
         self.stream = UserStream(
             self.rest,
@@ -293,8 +294,11 @@ class BinanceAccount:
             take_cid=leg_client_id(req.client_order_id, "tp"),
             quote_notional=req.quote_notional,
         )
-        self.store.save_bracket(b)
-        self._emit_bracket(b)
+        # One commit records the request and its first step (the entry may be sent after it).
+        b.step = "entry_sending"
+        with self.store.transaction():
+            self.store.save_bracket(b)
+            self._emit_bracket(b)
         crash_point("recorded", b.client_order_id)
         return await self._drive(b, resume=False)
 
@@ -362,8 +366,9 @@ class BinanceAccount:
             if resume and now_ms() - b.created_ms > self.resume_window_s * 1000:
                 self._fail(b, "interrupted before the entry reached the exchange; too old to resume", True)
                 return
-            b.step = "entry_sending"
-            self.store.save_bracket(b)
+            if b.step != "entry_sending":
+                b.step = "entry_sending"
+                self.store.save_bracket(b)
             crash_point("entry_sending", b.client_order_id)
             try:
                 found = await self._send_once(b.symbol, b.client_order_id, lambda: self._entry_params(b), algo=False)
@@ -388,7 +393,8 @@ class BinanceAccount:
             return
         b.filled_quantity = float(filled)
         b.average_entry_price = float(dec(found.get("avgPrice") or "0"))
-        b.step = "entry_filled"
+        # The fill and the next step in one commit: the legs may be sent after it.
+        b.step = "legs_sending"
         self.store.save_bracket(b)
         crash_point("entry_filled", b.client_order_id)
 
@@ -495,8 +501,9 @@ class BinanceAccount:
         return algo_from_rest(res)
 
     async def _legs(self, b: Bracket, resume: bool) -> None:
-        b.step = "legs_sending"
-        self.store.save_bracket(b)
+        if b.step != "legs_sending":
+            b.step = "legs_sending"
+            self.store.save_bracket(b)
         crash_point("legs_sending", b.client_order_id)
         stop, take = await asyncio.gather(
             self._leg(b, "sl", resume), self._leg(b, "tp", resume), return_exceptions=True
@@ -513,8 +520,9 @@ class BinanceAccount:
             return
         b.state = "OPEN"
         b.step = "open"
-        self.store.save_bracket(b)
-        self._emit_bracket(b)
+        with self.store.transaction():
+            self.store.save_bracket(b)
+            self._emit_bracket(b)
 
     async def _rollback(self, b: Bracket, resume: bool) -> None:
         """A leg could not be placed: never leave the position without a stop — close it at market."""
@@ -625,7 +633,7 @@ class BinanceAccount:
         if info.is_algo:
             if info.status in ("CANCELED", "EXPIRED"):
                 b = self.store.bracket_by_leg(self.id, info.client_order_id)
-                if b is not None and b.state == "OPEN" and not self._reconcile_lock.locked():
+                if b is not None and b.state == "OPEN" and b.step == "open" and not self._reconcile_lock.locked():
                     # A leg vanished while the position may still be open: check and re-protect.
                     self._tasks.append(asyncio.create_task(self._reconcile_quiet()))
             return
@@ -876,6 +884,20 @@ class BinanceAccount:
             raise ValueError("position_side: LONG or SHORT in hedge mode")
         if self.position_mode == "one-way":
             position_side = "BOTH"
+        # Under the reconcile lock: the legs' cancellations must not look like lost stops.
+        async with self._reconcile_lock:
+            try:
+                return await self._close_locked(symbol, position_side)
+            except BaseException:
+                for b in self.store.brackets(self.id, ("OPEN",)):
+                    if b.step == "closing":
+                        b.step = "open"
+                        self.store.save_bracket(b)
+                # whatever was cancelled before the failure is put back by a reconcile
+                self._tasks.append(asyncio.create_task(self._reconcile_quiet()))
+                raise
+
+    async def _close_locked(self, symbol: str, position_side: str) -> OrderInfo:
         positions = await self._write_guard(self.positions())
         pos = next((p for p in positions if p.symbol == symbol and p.position_side == position_side), None)
         if pos is None or pos.quantity == 0:
@@ -885,6 +907,9 @@ class BinanceAccount:
             for b in self.store.brackets(self.id, ("OPEN",))
             if b.symbol == symbol and b.position_side == position_side
         ]
+        for b in brackets:
+            b.step = "closing"
+            self.store.save_bracket(b)
         for b in brackets:
             await self._write_guard(self._cancel_algo_quiet(b.stop_cid))
             await self._write_guard(self._cancel_algo_quiet(b.take_cid))

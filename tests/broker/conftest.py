@@ -56,11 +56,13 @@ def sim_account(sim: SimHandle, hedge: bool, **kw: Any) -> AccountConfig:
 
 
 @contextlib.asynccontextmanager
-async def broker_on(sim: SimHandle, db: Path, hedge: bool = True, **acct_kw: Any) -> AsyncIterator[BrokerStack]:
+async def broker_on(
+    sim: SimHandle, db: Path, hedge: bool = True, time_source: str = "local", **acct_kw: Any
+) -> AsyncIterator[BrokerStack]:
     store = BrokerStore(db, "NORMAL")
     kw: dict[str, Any] = {"timeout_s": 2.0, "resume_window_s": 60.0}
     kw.update(acct_kw)
-    account = BinanceAccount(sim_account(sim, hedge), store, **kw)
+    account = BinanceAccount(sim_account(sim, hedge, time_source=time_source), store, **kw)
     service = BrokerService(store, [account])
     server = grpc.aio.server()
     broker_pb2_grpc.add_BrokerServiceServicer_to_server(BrokerServicer(service), server)

@@ -73,7 +73,8 @@ async def test_418_halts_the_account_and_reports_it(hedge: BrokerStack) -> None:
 
 
 async def test_1021_avoided_by_the_time_offset_and_survived(tmp_path: Path) -> None:
-    async with stack_ctx(tmp_path, hedge=True, time_sync_s=0.2) as s:
+    # the exchange's clock signs requests (the simulator's is frozen here: its "now" is exact)
+    async with stack_ctx(tmp_path, hedge=True, time_source="exchange", time_sync_s=0.2) as s:
         rest = s.account.rest
         good = rest.client.timestamp_offset
         rest.client.timestamp_offset = good - 120_000  # the local clock jumps two minutes ahead
