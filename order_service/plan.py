@@ -8,8 +8,8 @@ plan rebuilds exactly the same orders and deposit.
 
 from __future__ import annotations
 
+import gc
 import math
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -55,13 +55,15 @@ def round_quantity(raw: float, rules: SymbolRules | None) -> float:
     return round(steps * rules.step_size, decimals)
 
 
-def make_filter(plan: Plan) -> Predicate:
-    """The plan's filter. Unlike the seed, an empty filter accepts everything."""
+def make_filter(plan: Plan) -> Predicate | None:
+    """The plan's filter (None = accept all). Unlike the seed, an empty filter accepts everything."""
     symbols = frozenset(plan.symbols)
     timeframes = frozenset(plan.timeframes)
     strategies = frozenset(plan.strategies)
     tags = tuple(plan.tags.items())
     expression = compile_expression(plan.expression) if plan.expression.strip() else None
+    if not (symbols or timeframes or strategies or tags or expression):
+        return None
 
     def accept(order: Order) -> bool:
         e = order.entry
@@ -94,17 +96,32 @@ class PlanEngine:
         self.deposit = plan.start_sum
         self.orders: dict[str, Order] = {}
         self.active: dict[str, Order] = {}
-        self._by_symbol: Counter[str] = Counter()
-        self._by_tf: Counter[tuple[str, str]] = Counter()
-        self._by_strategy: Counter[tuple[str, str, str]] = Counter()
+        # Active orders per symbol / (symbol, timeframe) / (symbol, timeframe, strategy), for taggers.
+        self.by_symbol: dict[str, int] = {}
+        self.by_timeframe: dict[tuple[str, str], int] = {}
+        self.by_strategy: dict[tuple[str, str, str], int] = {}
+        self._rules: dict[str, tuple[float, int, float] | None] = {}  # symbol → (step, decimals, min qty)
 
     # PlanView for taggers: the seed scanned the active orders; counters make it O(1).
     def active_count(self, symbol: str, timeframe: str | None = None, strategy: str | None = None) -> int:
         if timeframe is None:
-            return self._by_symbol[symbol]
+            return self.by_symbol.get(symbol, 0)
         if strategy is None:
-            return self._by_tf[(symbol, timeframe)]
-        return self._by_strategy[(symbol, timeframe, strategy)]
+            return self.by_timeframe.get((symbol, timeframe), 0)
+        return self.by_strategy.get((symbol, timeframe, strategy), 0)
+
+    def _symbol_rules(self, symbol: str) -> tuple[float, int, float] | None:
+        try:
+            return self._rules[symbol]
+        except KeyError:
+            rules = self.rules(symbol)
+            cached = None
+            if rules is not None and rules.step_size > 0:
+                step = rules.step_size
+                decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step < 1 else 0
+                cached = (step, decimals, rules.min_qty)
+            self._rules[symbol] = cached
+            return cached
 
     def sizing(self, entry: Entry) -> Sizing | None:
         p = self.plan
@@ -117,34 +134,64 @@ class PlanEngine:
         usd = stake * p.leverage
         if usd <= 0 or entry.entry_price <= 0:
             return None
-        rules = self.rules(entry.symbol)
-        quantity = round_quantity(usd / entry.entry_price, rules)
-        if quantity <= 0 or (rules is not None and quantity < rules.min_qty):
+        quantity = usd / entry.entry_price
+        rules = self._symbol_rules(entry.symbol)
+        if rules is not None:
+            step, decimals, min_qty = rules
+            # Nearest multiple of the step (the seed's toFixed(quantityPrecision)).
+            quantity = round(math.floor(quantity / step + 0.5) * step, decimals)
+            if quantity < min_qty:
+                return None
+        if quantity <= 0:
             return None
         return Sizing(quantity, stake)
 
     def add_entries(self, entries: Sequence[Entry]) -> list[Order]:
         """Entries opened at one pulse → the orders the plan accepts (seed: addEntries)."""
         candidates: list[Order] = []
+        taggers = self.taggers
+        p = self.plan
+        fixed = p.stake_mode == StakeMode.FIXED
         for entry in entries:
-            size = self.sizing(entry)
-            if size is None:
+            # Inlined sizing(): this loop runs once per entry of the whole history on every SetPlan.
+            if fixed:
+                stake = p.stake_fixed
+            else:
+                stake = self.deposit * p.stake_percent
+                if stake < 1:
+                    continue
+            usd = stake * p.leverage
+            price = entry.entry_price
+            if usd <= 0 or price <= 0:
                 continue
-            order = Order(entry=entry, quantity=size.quantity, stake=size.stake, wallet=self.deposit)
+            quantity = usd / price
+            rules = self._rules.get(entry.symbol) if entry.symbol in self._rules else self._symbol_rules(entry.symbol)
+            if rules is not None:
+                step, decimals, min_qty = rules
+                quantity = round(math.floor(quantity / step + 0.5) * step, decimals)
+                if quantity < min_qty:
+                    continue
+            if quantity <= 0:
+                continue
+            order = Order(entry, quantity, stake, self.deposit)
             tags: dict[str, Tag] = {}
-            for tagger in self.taggers:
+            for tagger in taggers:
                 tags.update(tagger.tags(order, self))
             order.tags = tags
             candidates.append(order)
-        accepted = [o for o in candidates if self.accept(o)]
+        accept = self.accept
+        accepted = candidates if accept is None else [o for o in candidates if accept(o)]
+        by_symbol, by_tf, by_strategy = self.by_symbol, self.by_timeframe, self.by_strategy
+        orders, active, deposit = self.orders, self.active, self.deposit
         for order in accepted:
-            order.wallet = self.deposit
-            self.orders[order.id] = order
-            self.active[order.id] = order
+            order.wallet = deposit
             e = order.entry
-            self._by_symbol[e.symbol] += 1
-            self._by_tf[(e.symbol, e.timeframe)] += 1
-            self._by_strategy[(e.symbol, e.timeframe, e.strategy)] += 1
+            orders[e.id] = order
+            active[e.id] = order
+            k1, k2, k3 = e.symbol, (e.symbol, e.timeframe), (e.symbol, e.timeframe, e.strategy)
+            by_symbol[k1] = by_symbol.get(k1, 0) + 1
+            by_tf[k2] = by_tf.get(k2, 0) + 1
+            by_strategy[k3] = by_strategy.get(k3, 0) + 1
         return accepted
 
     def gain(self, order: Order) -> float:
@@ -164,10 +211,10 @@ class PlanEngine:
         self.deposit += order.gain
         order.wallet = self.deposit
         order.closed = True
-        e = entry
-        self._by_symbol[e.symbol] -= 1
-        self._by_tf[(e.symbol, e.timeframe)] -= 1
-        self._by_strategy[(e.symbol, e.timeframe, e.strategy)] -= 1
+        e = order.entry
+        self.by_symbol[e.symbol] -= 1
+        self.by_timeframe[(e.symbol, e.timeframe)] -= 1
+        self.by_strategy[(e.symbol, e.timeframe, e.strategy)] -= 1
         return order
 
     def update_entry(self, entry: Entry) -> None:
@@ -189,26 +236,38 @@ def history_steps(entries: Iterable[Entry]) -> list[Step]:
     """The VM's stored history as the steps it was received in.
 
     Arrival sequence numbers are consecutive inside a batch of opens and leave a gap before a new
-    batch (see :class:`SeqCounter`), so batches are rebuilt exactly as the VM saw them.
+    batch (see :class:`SeqCounter`), so batches are rebuilt exactly as the VM saw them. The numbers
+    are dense, so ops are placed in a table indexed by them instead of being sorted.
     """
-    ops: list[tuple[int, bool, Entry]] = []
+    entries = list(entries)
+    size = 1 + max((max(e.open_seq, e.close_seq) for e in entries), default=0)
+    opens: list[Entry | None] = [None] * size
+    closes: list[Entry | None] = [None] * size
     for e in entries:
-        ops.append((e.open_seq, True, e))
+        if opens[e.open_seq] is not None or (e.close_seq and closes[e.close_seq] is not None):
+            raise ValueError(f"entry {e.id}: arrival sequence number used twice")
+        opens[e.open_seq] = e
         if e.close_seq:
-            ops.append((e.close_seq, False, e))
-    ops.sort(key=lambda op: op[0])
+            closes[e.close_seq] = e
     steps: list[Step] = []
-    prev_seq, prev_open = -10, False
-    for seq, is_open, e in ops:
-        if is_open:
-            if not (prev_open and seq == prev_seq + 1) or not steps:
-                steps.append(Step([], []))
-            steps[-1].opens.append(e)
-        else:
-            if not steps or steps[-1].opens:
-                steps.append(Step([], []))
-            steps[-1].closes.append(e)
-        prev_seq, prev_open = seq, is_open
+    step: Step | None = None
+    prev_open = False
+    for seq in range(size):
+        opened = opens[seq]
+        if opened is not None:
+            if step is None or not prev_open:
+                step = Step([], [])
+                steps.append(step)
+            step.opens.append(opened)
+            prev_open = True
+            continue
+        closed = closes[seq]
+        if closed is not None:
+            if step is None or step.opens:
+                step = Step([], [])
+                steps.append(step)
+            step.closes.append(closed)
+        prev_open = False
     return steps
 
 
@@ -238,9 +297,17 @@ class SeqCounter:
 def replay(plan: Plan, rules: RulesLookup, entries: Iterable[Entry]) -> PlanEngine:
     """A fresh engine fed the whole history (seed: processEntriesHistory)."""
     engine = PlanEngine(plan, rules)
-    for step in history_steps(entries):
-        for e in step.closes:
-            engine.close_entry(e)
-        if step.opens:
-            engine.add_entries(step.opens)
+    # Replay allocates ~10 objects per entry and frees none: generational GC passes over a large
+    # heap would cost more than the replay itself.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for step in history_steps(entries):
+            for e in step.closes:
+                engine.close_entry(e)
+            if step.opens:
+                engine.add_entries(step.opens)
+    finally:
+        if was_enabled:
+            gc.enable()
     return engine

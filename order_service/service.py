@@ -65,7 +65,7 @@ from order_service.ports import (
     SymbolPort,
     WentLive,
 )
-from order_service.store import PulseWrite, Store, config_to_json, tags_from_json
+from order_service.store import PulseWrite, Store, tags_json
 from order_service.taggers import TagDescription, descriptions
 
 log = logging.getLogger("order_service")
@@ -471,26 +471,38 @@ class OrderService:
         return self._get(vm_id).config.plan
 
     def set_plan(self, vm_id: str, plan: Plan) -> Plan:
-        """Replaces the plan and replays the whole entry history under it (synchronously: no pulse interleaves)."""
+        """Replaces the plan and replays the whole entry history under it (synchronously: no pulse interleaves).
+
+        The plan is committed before this returns and the new orders are in effect at once (ListOrders,
+        GetReport and new pulses read them from memory); the orders table, derived from entries and
+        plan, is brought up to date in the background — after a crash the next load does it again.
+        """
         h = self._get(vm_id)
         validate_plan(plan)
-        old = self._ensure_loaded(h)
+        self._ensure_loaded(h)
         assert h.entries is not None
         engine = replay(plan, self.rules.get, h.entries.values())
-        upserts = [o for i, o in engine.orders.items() if (p := old.orders.get(i)) is None or not p.same_as(o)]
-        removed = [i for i in old.orders if i not in engine.orders]
         h.config.plan = plan.copy()
-        with self.store.tx() as db:
-            db.execute("UPDATE vms SET config = ? WHERE id = ?", (config_to_json(h.config), vm_id))
-        self.store.replace_orders(vm_id, upserts, removed)
+        self.store.save_vm(h.config)
         h.engine = engine
+        self._spawn(self._sync_orders(h, engine))
         return h.config.plan
+
+    async def _sync_orders(self, h: VmHandle, engine: PlanEngine) -> None:
+        await asyncio.sleep(0)
+        if h.engine is engine and h.config.id in self.vms:
+            self._persist_orders(h.config.id, engine, self.store.load_orders(h.config.id))
 
     def _persist_orders(self, vm_id: str, engine: PlanEngine, stored: dict[str, tuple[Any, ...]]) -> None:
         upserts = []
         for i, o in engine.orders.items():
             row = stored.get(i)
-            if row is None or row[:4] != (o.quantity, o.stake, o.wallet, o.gain) or bool(row[6]) != o.closed:
+            if (
+                row is None
+                or row[:4] != (o.quantity, o.stake, o.wallet, o.gain)
+                or bool(row[6]) != o.closed
+                or row[4] != tags_json(o.tags)
+            ):
                 upserts.append(o)
         removed = [i for i in stored if i not in engine.orders]
         if upserts or removed:
@@ -535,24 +547,36 @@ class OrderService:
         return raw
 
     def list_orders(self, vm_id: str, flt: dict[str, Any], offset: int, limit: int) -> tuple[list[Any], int]:
-        self._get(vm_id)
-        where, args = self._filter_sql(flt)
-        rows, total = self.store.query_entries(vm_id, where, args, offset, limit, orders_only=True)
-        reals = {r.entry_id: r for r in self.store.real_orders(vm_id)}
+        """From the plan state in memory: always the current plan's orders, even while they are being written."""
+        h = self._get(vm_id)
+        engine = self._ensure_loaded(h)
+        symbol, timeframe, strategy, result = (
+            flt.get("symbol"),
+            flt.get("timeframe"),
+            flt.get("strategy"),
+            flt.get("result"),
+        )
+        from_ms, to_ms = flt.get("from_ms") or 0, flt.get("to_ms") or 0
+        picked = [
+            o
+            for o in engine.orders.values()
+            if (not symbol or o.entry.symbol == symbol)
+            and (not timeframe or o.entry.timeframe == timeframe)
+            and (not strategy or o.entry.strategy == strategy)
+            and (not result or o.entry.result == result)
+            and o.entry.time_ms >= from_ms
+            and (not to_ms or o.entry.time_ms < to_ms)
+        ]
+        picked.sort(key=lambda o: (o.entry.time_ms, o.entry.open_seq))
+        page = picked[offset : offset + limit]
+        reals = {r.entry_id: r for r in self.store.real_orders(vm_id)} if page else {}
         out = []
-        for entry_id, raw, quantity, stake, wallet, gain, tags_json, comment in rows:
-            entry = convert.entry_to_pb(bytes(raw), with_flags=False)
-            order = Order(
-                entry=Entry(entry_id, "", "", "", "buy", 0, 0.0, 0.0, 0.0),
-                quantity=quantity,
-                stake=stake,
-                wallet=wallet,
-                gain=gain,
-                tags=tags_from_json(tags_json),
-                comment=comment,
+        for order in page:
+            raw = self.store.entry_raw(vm_id, order.id) or order.entry.raw
+            out.append(
+                convert.order_to_pb(vm_id, order, convert.entry_to_pb(raw, with_flags=False), reals.get(order.id))
             )
-            out.append(convert.order_to_pb(vm_id, order, entry, reals.get(entry_id)))
-        return out, total
+        return out, len(picked)
 
     def report(self, vm_id: str, from_ms: int, to_ms: int, interval: str) -> report_mod.Report:
         engine = self._ensure_loaded(self._get(vm_id))

@@ -67,8 +67,18 @@ ENTRY_COLUMNS = (
 )
 
 
-def _tags_json(tags: dict[str, Tag]) -> str:
-    return json.dumps({k: [t.value, t.comment] if t.comment else [t.value] for k, t in tags.items()})
+_TAGS_JSON: dict[tuple[tuple[str, object, str], ...], str] = {}
+
+
+def tags_json(tags: dict[str, Tag]) -> str:
+    # Orders repeat a handful of tag combinations: memoised, 100k orders encode in milliseconds.
+    key = tuple((k, t.value, t.comment) for k, t in tags.items())
+    text = _TAGS_JSON.get(key)
+    if text is None:
+        text = json.dumps({k: [t.value, t.comment] if t.comment else [t.value] for k, t in tags.items()})
+        if len(_TAGS_JSON) < 10_000:
+            _TAGS_JSON[key] = text
+    return text
 
 
 def tags_from_json(text: str) -> dict[str, Tag]:
@@ -138,7 +148,7 @@ def _entry_row(vm_id: str, e: Entry) -> tuple[Any, ...]:
         e.current_price,
         e.opened_at_ms,
         int(e.is_limit),
-        _tags_json(e.tags),
+        tags_json(e.tags),
         e.open_seq,
         e.close_seq,
         e.raw,
@@ -146,7 +156,7 @@ def _entry_row(vm_id: str, e: Entry) -> tuple[Any, ...]:
 
 
 def _order_row(vm_id: str, o: Order) -> tuple[Any, ...]:
-    return (vm_id, o.id, o.quantity, o.stake, o.wallet, o.gain, _tags_json(o.tags), o.comment, int(o.closed))
+    return (vm_id, o.id, o.quantity, o.stake, o.wallet, o.gain, tags_json(o.tags), o.comment, int(o.closed))
 
 
 def _real_row(r: RealOrder) -> tuple[Any, ...]:

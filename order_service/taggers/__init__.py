@@ -27,9 +27,15 @@ class TagDescription:
 class PlanView(Protocol):
     """What a tagger may read of the plan while a new order is tagged."""
 
-    plan: Plan
-
-    def active_count(self, symbol: str, timeframe: str | None = None, strategy: str | None = None) -> int: ...
+    # Active orders per symbol / (symbol, timeframe) / (symbol, timeframe, strategy); absent = 0.
+    @property
+    def plan(self) -> Plan: ...
+    @property
+    def by_symbol(self) -> Mapping[str, int]: ...
+    @property
+    def by_timeframe(self) -> Mapping[tuple[str, str], int]: ...
+    @property
+    def by_strategy(self) -> Mapping[tuple[str, str, str], int]: ...
 
 
 class Tagger(Protocol):

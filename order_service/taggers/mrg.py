@@ -16,7 +16,7 @@ class MarginTagger:
     def tags(self, order: Order, view: PlanView) -> Mapping[str, Tag]:
         leverage = view.plan.leverage
         if not leverage > 0:
-            return {"MRG": Tag("P")}
+            return _PASS
         # MAXLSS is the static tag analysis_service writes: the price percent lost at the stop.
         max_loss_percent = order.entry.tag_value("MAXLSS")
         if not max_loss_percent or isinstance(max_loss_percent, str):
@@ -24,7 +24,11 @@ class MarginTagger:
         usd_in_game = order.quantity * order.entry.entry_price
         at_stake = usd_in_game / leverage
         loss_at_stop = abs(max_loss_percent / 100 * usd_in_game)
-        return {"MRG": Tag("P" if loss_at_stop <= at_stake else "F")}
+        return _PASS if loss_at_stop <= at_stake else _FAIL
 
+
+# Shared, never mutated: one allocation per plan engine instead of one per order.
+_PASS = {"MRG": Tag("P")}
+_FAIL = {"MRG": Tag("F")}
 
 TAGGER = MarginTagger()

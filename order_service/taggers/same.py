@@ -17,7 +17,11 @@ class SameStrategyTagger:
 
     def tags(self, order: Order, view: PlanView) -> Mapping[str, Tag]:
         e = order.entry
-        return {"SAME": Tag("F" if view.active_count(e.symbol, e.timeframe, e.strategy) else "P")}
+        return _FAIL if view.by_strategy.get((e.symbol, e.timeframe, e.strategy)) else _PASS
 
+
+# Shared, never mutated: one allocation per plan engine instead of one per order.
+_PASS = {"SAME": Tag("P")}
+_FAIL = {"SAME": Tag("F")}
 
 TAGGER = SameStrategyTagger()

@@ -13,7 +13,11 @@ class SameSymbolTagger:
 
     def tags(self, order: Order, view: PlanView) -> Mapping[str, Tag]:
         e = order.entry
-        return {"SAME-SYM": Tag("F" if view.active_count(e.symbol) else "P")}
+        return _FAIL if view.by_symbol.get(e.symbol) else _PASS
 
+
+# Shared, never mutated: one allocation per plan engine instead of one per order.
+_PASS = {"SAME-SYM": Tag("P")}
+_FAIL = {"SAME-SYM": Tag("F")}
 
 TAGGER = SameSymbolTagger()

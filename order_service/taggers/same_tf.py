@@ -15,7 +15,11 @@ class SameTimeframeTagger:
 
     def tags(self, order: Order, view: PlanView) -> Mapping[str, Tag]:
         e = order.entry
-        return {"SAME-TF": Tag("F" if view.active_count(e.symbol, e.timeframe) else "P")}
+        return _FAIL if view.by_timeframe.get((e.symbol, e.timeframe)) else _PASS
 
+
+# Shared, never mutated: one allocation per plan engine instead of one per order.
+_PASS = {"SAME-TF": Tag("P")}
+_FAIL = {"SAME-TF": Tag("F")}
 
 TAGGER = SameTimeframeTagger()
