@@ -356,7 +356,7 @@ class MakeRealOrderRequest(_message.Message):
     def __init__(self, vm_id: _Optional[str] = ..., entry_id: _Optional[str] = ...) -> None: ...
 
 class RealOrder(_message.Message):
-    __slots__ = ("client_order_id", "account_id", "status", "filled_quantity", "average_price", "exit_price", "realized_pnl", "entry_order_id", "stop_order_id", "take_order_id", "error", "updated_ms")
+    __slots__ = ("client_order_id", "account_id", "status", "filled_quantity", "average_price", "exit_price", "realized_pnl", "entry_order_id", "stop_order_id", "take_order_id", "error", "updated_ms", "entry_id", "symbol", "side")
     CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -369,6 +369,9 @@ class RealOrder(_message.Message):
     TAKE_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     UPDATED_MS_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
     client_order_id: str
     account_id: str
     status: RealOrderStatus
@@ -381,7 +384,10 @@ class RealOrder(_message.Message):
     take_order_id: str
     error: str
     updated_ms: int
-    def __init__(self, client_order_id: _Optional[str] = ..., account_id: _Optional[str] = ..., status: _Optional[_Union[RealOrderStatus, str]] = ..., filled_quantity: _Optional[float] = ..., average_price: _Optional[float] = ..., exit_price: _Optional[float] = ..., realized_pnl: _Optional[float] = ..., entry_order_id: _Optional[str] = ..., stop_order_id: _Optional[str] = ..., take_order_id: _Optional[str] = ..., error: _Optional[str] = ..., updated_ms: _Optional[int] = ...) -> None: ...
+    entry_id: str
+    symbol: str
+    side: _common_pb2.Side
+    def __init__(self, client_order_id: _Optional[str] = ..., account_id: _Optional[str] = ..., status: _Optional[_Union[RealOrderStatus, str]] = ..., filled_quantity: _Optional[float] = ..., average_price: _Optional[float] = ..., exit_price: _Optional[float] = ..., realized_pnl: _Optional[float] = ..., entry_order_id: _Optional[str] = ..., stop_order_id: _Optional[str] = ..., take_order_id: _Optional[str] = ..., error: _Optional[str] = ..., updated_ms: _Optional[int] = ..., entry_id: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_common_pb2.Side, str]] = ...) -> None: ...
 
 class StreamEventsRequest(_message.Message):
     __slots__ = ("vm_id", "after_event_id")
