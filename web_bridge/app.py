@@ -114,9 +114,13 @@ def build_app(settings: WebSettings) -> tuple[web.Application, socketio.AsyncSer
         eio3.start()
         hub.start()
 
-    async def on_cleanup(_: web.Application) -> None:
-        await eio3.stop()
+    async def on_shutdown(_: web.Application) -> None:
+        # Before aiohttp waits for in-flight handlers: end held polls and websockets of both protocols.
         await hub.stop()
+        await eio3.stop()
+        await sio.shutdown()
+
+    async def on_cleanup(_: web.Application) -> None:
         await backends.close()
 
     app = web.Application(client_max_size=1_000_000)
@@ -126,5 +130,6 @@ def build_app(settings: WebSettings) -> tuple[web.Application, socketio.AsyncSer
     app.router.add_route("*", "/socket.io/", socket_io)
     app.router.add_get("/healthz", healthz)
     app.on_startup.append(on_startup)
+    app.on_shutdown.append(on_shutdown)
     app.on_cleanup.append(on_cleanup)
     return app, sio

@@ -327,6 +327,7 @@ class Eio3Server:
                 await ws.close()
                 return ws
             writer = None
+        flusher: asyncio.Task[None] | None = None
         try:
             async for msg in ws:
                 if msg.type != WSMsgType.TEXT:
@@ -337,9 +338,12 @@ class Eio3Server:
                 if writer is None:  # still upgrading from polling
                     if data == "2probe":
                         await ws.send_str("3probe")
-                        sock.send(NOOP)  # ends the held poll so the client can pause polling
+                        if flusher is None:
+                            flusher = asyncio.create_task(self._end_polls(sock))
                         continue
                     if data == "5":
+                        if flusher is not None:
+                            flusher.cancel()
                         sock.transport = "websocket"
                         sock.ws = ws
                         writer = asyncio.create_task(self._ws_writer(sock, ws))
@@ -352,6 +356,8 @@ class Eio3Server:
                 if sock.closed.is_set():
                     break
         finally:
+            if flusher is not None:
+                flusher.cancel()
             if writer is not None:
                 writer.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -360,6 +366,16 @@ class Eio3Server:
             elif sock.ws is None and sock.transport == "polling":
                 pass  # a failed probe: the session stays on polling
         return ws
+
+    @staticmethod
+    async def _end_polls(sock: Eio3Socket) -> None:
+        """While the client upgrades, end every held poll with a noop (as engine.io does every 100 ms):
+        the client pauses polling only after its current poll returns, and may have started a new one
+        after the probe's answer."""
+        while not sock.closed.is_set():
+            if sock.polling and sock.queue.empty():
+                sock.send(NOOP)
+            await asyncio.sleep(0.05)
 
     async def _ws_writer(self, sock: Eio3Socket, ws: web.WebSocketResponse) -> None:
         while not sock.closed.is_set():

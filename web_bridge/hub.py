@@ -38,8 +38,8 @@ class Transport(Protocol):
     async def broadcast(self, room: str, event: str, data: Json) -> None: ...
 
 
-_RETRY = dict(wait=wait_exponential(multiplier=0.2, max=2.0), reraise=True,
-              retry=retry_if_exception_type((grpc.RpcError, BackendError, ConnectionError)))
+# Any failure of a source is retried (a bug in one must not silence pushes for good); never cancellation.
+_RETRY = dict(wait=wait_exponential(multiplier=0.2, max=2.0), reraise=True, retry=retry_if_exception_type(Exception))
 
 
 class Hub:
@@ -80,9 +80,13 @@ class Hub:
             with attempt:
                 try:
                     await fn()
-                except (grpc.RpcError, BackendError) as exc:
+                except (grpc.RpcError, BackendError, ConnectionError) as exc:
                     self.streams_up[name] = False
                     log.warning("stream lost", extra={"event": "stream_lost", "stream": name, "error": str(exc)[:200]})
+                    raise
+                except Exception:
+                    self.streams_up[name] = False
+                    log.exception("stream failed", extra={"event": "stream_failed", "stream": name})
                     raise
                 # a stream that ends cleanly is restarted too (a server that stopped gracefully)
                 self.streams_up[name] = False
@@ -196,7 +200,15 @@ class Hub:
         self.stream_started["orders"].set()
         async for ev in call:
             self._order_after = max(self._order_after, ev.event_id)
-            await self.on_order_event(ev)
+            await self._safely(self.on_order_event, ev)
+
+    @staticmethod
+    async def _safely(handler: Callable[[Any], Awaitable[None]], ev: Any) -> None:
+        """One event that cannot be translated is logged and skipped; the stream goes on."""
+        try:
+            await handler(ev)
+        except Exception:
+            log.exception("event not pushed", extra={"event": "push_failed", "kind": ev.WhichOneof("event")})
 
     async def on_order_event(self, ev: Any) -> None:
         kind = ev.WhichOneof("event")
@@ -221,7 +233,7 @@ class Hub:
         self.stream_started["accounts"].set()
         async for ev in call:
             self._account_after = max(self._account_after, ev.event_id)
-            await self.on_account_event(ev)
+            await self._safely(self.on_account_event, ev)
 
     async def on_account_event(self, ev: Any) -> None:
         data = p.account_json(ev)

@@ -475,17 +475,17 @@ def message_json(m: Message) -> dict[str, Json]:
     for field, value in m.ListFields():
         key = field.camelcase_name
         if field.type == field.TYPE_MESSAGE:
-            if field.label == field.LABEL_REPEATED:
+            if field.is_repeated:
                 out[key] = [message_json(v) for v in value]
             else:
                 out[key] = message_json(value)
         elif field.type == field.TYPE_ENUM:
             names = field.enum_type.values_by_number
-            conv = [names[v].name if v in names else v for v in value] if field.label == field.LABEL_REPEATED \
+            conv = [names[v].name if v in names else v for v in value] if field.is_repeated \
                 else (names[value].name if value in names else value)
             out[key] = conv
         else:
-            out[key] = list(value) if field.label == field.LABEL_REPEATED else value
+            out[key] = list(value) if field.is_repeated else value
     return out
 
 

@@ -39,7 +39,10 @@ socket.onevent = function (packet) {
 };
 
 socket.on('connect', () => out({ op: 'connected', transport: socket.io.engine.transport.name }));
-socket.on('connect_error', (err) => { out({ op: 'connect_error', error: String(err && (err.description || err.message || err)) }); process.exit(3); });
+socket.on('connect_error', (err) => {
+  const line = JSON.stringify({ op: 'connect_error', error: String(err && (err.description || err.message || err)) }) + '\n';
+  process.stdout.write(line, () => process.exit(3)); // exit only once the line is out (pipes are async)
+});
 socket.on('error', (err) => { out({ op: 'error', error: String(err) }); });
 socket.on('disconnect', (reason) => deliver('__disconnect', reason));
 
