@@ -15,8 +15,16 @@ from analysis_service.engine.engine import AnalyzerError
 from analysis_service.engine.entries import EntrySink
 from analysis_service.engine.registry import AnalyzerCycleError, AnalyzerRegistry, UnknownAnalyzerError
 from analysis_service.engine.timeframes import tf_length
-from analysis_service.entries.entry import ACTIVE, LOST, PENDING, WON, Entry, Tag
-from analysis_service.entries.events import EntryClosed, EntryOpened, EntryRejected, LimitPlaced
+from analysis_service.entries.entry import ACTIVE, LOST, OPENED_AT_PRICE_UPDATE, PENDING, WON, Entry, Tag
+from analysis_service.entries.events import (
+    BAD_ORDER_PARAMS,
+    DUPLICATE_ACTIVE_ID,
+    EntryClosed,
+    EntryOpened,
+    EntryRejected,
+    LimitExpired,
+    LimitPlaced,
+)
 from analysis_service.entries.snapshot import json_snapshot, json_value
 from analysis_service.taggers import default_tagger_registry
 from analysis_service.vm import LiveSwitch, PriceEvent, Progress, PulseEnd, RunConfig, VmRun
@@ -58,6 +66,12 @@ _RESULTS = {
 }
 
 
+_REJECT_REASONS = {
+    DUPLICATE_ACTIVE_ID: analysis_pb2.REJECT_REASON_DUPLICATE_ACTIVE_ID,
+    BAD_ORDER_PARAMS: analysis_pb2.REJECT_REASON_BAD_ORDER_PARAMS,
+}
+
+
 def tag_pb(name: str, tag: Tag) -> common_pb2.Tag:
     value = tag.value
     comment = tag.comment or ""
@@ -76,6 +90,7 @@ def entry_pb(entry: Entry, vm_id: str, with_flags: bool = True) -> analysis_pb2.
         take_price_reached=entry.take_price_reached, take_percent_reached=entry.take_percent_reached,
         loss_price_reached=entry.loss_price_reached, loss_percent_reached=entry.loss_percent_reached,
         current_price=entry.current_price, comment=entry.comment,
+        opened_by_price_update=entry.opened_in == OPENED_AT_PRICE_UPDATE,
         tags=[tag_pb(name, tag) for name, tag in entry.tags.items()],
     )
     if with_flags and entry.flags:
@@ -92,8 +107,14 @@ def entry_event(item: Any, vm_id: str) -> analysis_pb2.RunEvent | None:
         return analysis_pb2.RunEvent(limit_placed=analysis_pb2.LimitPlaced(
             entry=entry_pb(item.entry, vm_id, with_flags=False), expire_ms=item.expire))
     if isinstance(item, EntryRejected):
-        log.info("entry rejected", extra={"event": "entry_rejected", "vm": vm_id, "entry_id": item.id,
-                                          "reason": item.reason})
+        return analysis_pb2.RunEvent(entry_rejected=analysis_pb2.EntryRejected(
+            id=item.id, symbol=item.symbol, timeframe=timeframe_enum(item.timeframe),  # type: ignore[arg-type]
+            strategy=item.strategy, side=common_pb2.SIDE_BUY if item.type == "buy" else common_pb2.SIDE_SELL,
+            time_ms=item.time, is_limit=item.is_limit, at_ms=item.at,
+            reason=_REJECT_REASONS.get(item.reason, analysis_pb2.REJECT_REASON_UNSPECIFIED), message=item.message))
+    if isinstance(item, LimitExpired):
+        return analysis_pb2.RunEvent(limit_expired=analysis_pb2.LimitExpired(
+            entry=entry_pb(item.entry, vm_id, with_flags=False), at_ms=item.at))
     return None
 
 

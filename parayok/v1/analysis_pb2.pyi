@@ -10,6 +10,15 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class RejectReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REJECT_REASON_UNSPECIFIED: _ClassVar[RejectReason]
+    REJECT_REASON_DUPLICATE_ACTIVE_ID: _ClassVar[RejectReason]
+    REJECT_REASON_BAD_ORDER_PARAMS: _ClassVar[RejectReason]
+REJECT_REASON_UNSPECIFIED: RejectReason
+REJECT_REASON_DUPLICATE_ACTIVE_ID: RejectReason
+REJECT_REASON_BAD_ORDER_PARAMS: RejectReason
+
 class VmAnalysisConfig(_message.Message):
     __slots__ = ("vm_id", "symbols", "timeframes", "analyzers", "params", "from_ms", "to_ms", "live", "annotations", "flags_snapshot")
     class ParamsEntry(_message.Message):
@@ -48,7 +57,7 @@ class RunRequest(_message.Message):
     def __init__(self, vm: _Optional[_Union[VmAnalysisConfig, _Mapping]] = ...) -> None: ...
 
 class RunEvent(_message.Message):
-    __slots__ = ("progress", "price", "entry_opened", "entry_closed", "pulse_end", "live", "analyzer_error", "limit_placed")
+    __slots__ = ("progress", "price", "entry_opened", "entry_closed", "pulse_end", "live", "analyzer_error", "limit_placed", "entry_rejected", "limit_expired")
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
     PRICE_FIELD_NUMBER: _ClassVar[int]
     ENTRY_OPENED_FIELD_NUMBER: _ClassVar[int]
@@ -57,6 +66,8 @@ class RunEvent(_message.Message):
     LIVE_FIELD_NUMBER: _ClassVar[int]
     ANALYZER_ERROR_FIELD_NUMBER: _ClassVar[int]
     LIMIT_PLACED_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_REJECTED_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_EXPIRED_FIELD_NUMBER: _ClassVar[int]
     progress: _candles_pb2.LoadProgress
     price: PriceUpdate
     entry_opened: Entry
@@ -65,7 +76,9 @@ class RunEvent(_message.Message):
     live: _candles_pb2.LiveSwitch
     analyzer_error: AnalyzerError
     limit_placed: LimitPlaced
-    def __init__(self, progress: _Optional[_Union[_candles_pb2.LoadProgress, _Mapping]] = ..., price: _Optional[_Union[PriceUpdate, _Mapping]] = ..., entry_opened: _Optional[_Union[Entry, _Mapping]] = ..., entry_closed: _Optional[_Union[Entry, _Mapping]] = ..., pulse_end: _Optional[_Union[PulseEnd, _Mapping]] = ..., live: _Optional[_Union[_candles_pb2.LiveSwitch, _Mapping]] = ..., analyzer_error: _Optional[_Union[AnalyzerError, _Mapping]] = ..., limit_placed: _Optional[_Union[LimitPlaced, _Mapping]] = ...) -> None: ...
+    entry_rejected: EntryRejected
+    limit_expired: LimitExpired
+    def __init__(self, progress: _Optional[_Union[_candles_pb2.LoadProgress, _Mapping]] = ..., price: _Optional[_Union[PriceUpdate, _Mapping]] = ..., entry_opened: _Optional[_Union[Entry, _Mapping]] = ..., entry_closed: _Optional[_Union[Entry, _Mapping]] = ..., pulse_end: _Optional[_Union[PulseEnd, _Mapping]] = ..., live: _Optional[_Union[_candles_pb2.LiveSwitch, _Mapping]] = ..., analyzer_error: _Optional[_Union[AnalyzerError, _Mapping]] = ..., limit_placed: _Optional[_Union[LimitPlaced, _Mapping]] = ..., entry_rejected: _Optional[_Union[EntryRejected, _Mapping]] = ..., limit_expired: _Optional[_Union[LimitExpired, _Mapping]] = ...) -> None: ...
 
 class PriceUpdate(_message.Message):
     __slots__ = ("symbol", "time_ms", "low", "high", "close")
@@ -109,8 +122,40 @@ class LimitPlaced(_message.Message):
     expire_ms: int
     def __init__(self, entry: _Optional[_Union[Entry, _Mapping]] = ..., expire_ms: _Optional[int] = ...) -> None: ...
 
+class EntryRejected(_message.Message):
+    __slots__ = ("id", "symbol", "timeframe", "strategy", "side", "time_ms", "is_limit", "at_ms", "reason", "message")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    TIMEFRAME_FIELD_NUMBER: _ClassVar[int]
+    STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    TIME_MS_FIELD_NUMBER: _ClassVar[int]
+    IS_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    AT_MS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    symbol: str
+    timeframe: _common_pb2.Timeframe
+    strategy: str
+    side: _common_pb2.Side
+    time_ms: int
+    is_limit: bool
+    at_ms: int
+    reason: RejectReason
+    message: str
+    def __init__(self, id: _Optional[str] = ..., symbol: _Optional[str] = ..., timeframe: _Optional[_Union[_common_pb2.Timeframe, str]] = ..., strategy: _Optional[str] = ..., side: _Optional[_Union[_common_pb2.Side, str]] = ..., time_ms: _Optional[int] = ..., is_limit: _Optional[bool] = ..., at_ms: _Optional[int] = ..., reason: _Optional[_Union[RejectReason, str]] = ..., message: _Optional[str] = ...) -> None: ...
+
+class LimitExpired(_message.Message):
+    __slots__ = ("entry", "at_ms")
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    AT_MS_FIELD_NUMBER: _ClassVar[int]
+    entry: Entry
+    at_ms: int
+    def __init__(self, entry: _Optional[_Union[Entry, _Mapping]] = ..., at_ms: _Optional[int] = ...) -> None: ...
+
 class Entry(_message.Message):
-    __slots__ = ("id", "vm_id", "symbol", "timeframe", "strategy", "side", "time_ms", "entry_price", "stop_loss", "take_profit", "is_limit", "opened_at_ms", "result", "close_time_ms", "close_price", "gain_percent", "take_price_reached", "take_percent_reached", "loss_price_reached", "loss_percent_reached", "current_price", "comment", "tags", "flags")
+    __slots__ = ("id", "vm_id", "symbol", "timeframe", "strategy", "side", "time_ms", "entry_price", "stop_loss", "take_profit", "is_limit", "opened_at_ms", "result", "close_time_ms", "close_price", "gain_percent", "take_price_reached", "take_percent_reached", "loss_price_reached", "loss_percent_reached", "current_price", "comment", "tags", "flags", "opened_by_price_update")
     ID_FIELD_NUMBER: _ClassVar[int]
     VM_ID_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
@@ -135,6 +180,7 @@ class Entry(_message.Message):
     COMMENT_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
     FLAGS_FIELD_NUMBER: _ClassVar[int]
+    OPENED_BY_PRICE_UPDATE_FIELD_NUMBER: _ClassVar[int]
     id: str
     vm_id: str
     symbol: str
@@ -159,7 +205,8 @@ class Entry(_message.Message):
     comment: str
     tags: _containers.RepeatedCompositeFieldContainer[_common_pb2.Tag]
     flags: _struct_pb2.Struct
-    def __init__(self, id: _Optional[str] = ..., vm_id: _Optional[str] = ..., symbol: _Optional[str] = ..., timeframe: _Optional[_Union[_common_pb2.Timeframe, str]] = ..., strategy: _Optional[str] = ..., side: _Optional[_Union[_common_pb2.Side, str]] = ..., time_ms: _Optional[int] = ..., entry_price: _Optional[float] = ..., stop_loss: _Optional[float] = ..., take_profit: _Optional[float] = ..., is_limit: _Optional[bool] = ..., opened_at_ms: _Optional[int] = ..., result: _Optional[_Union[_common_pb2.EntryResult, str]] = ..., close_time_ms: _Optional[int] = ..., close_price: _Optional[float] = ..., gain_percent: _Optional[float] = ..., take_price_reached: _Optional[float] = ..., take_percent_reached: _Optional[float] = ..., loss_price_reached: _Optional[float] = ..., loss_percent_reached: _Optional[float] = ..., current_price: _Optional[float] = ..., comment: _Optional[str] = ..., tags: _Optional[_Iterable[_Union[_common_pb2.Tag, _Mapping]]] = ..., flags: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    opened_by_price_update: bool
+    def __init__(self, id: _Optional[str] = ..., vm_id: _Optional[str] = ..., symbol: _Optional[str] = ..., timeframe: _Optional[_Union[_common_pb2.Timeframe, str]] = ..., strategy: _Optional[str] = ..., side: _Optional[_Union[_common_pb2.Side, str]] = ..., time_ms: _Optional[int] = ..., entry_price: _Optional[float] = ..., stop_loss: _Optional[float] = ..., take_profit: _Optional[float] = ..., is_limit: _Optional[bool] = ..., opened_at_ms: _Optional[int] = ..., result: _Optional[_Union[_common_pb2.EntryResult, str]] = ..., close_time_ms: _Optional[int] = ..., close_price: _Optional[float] = ..., gain_percent: _Optional[float] = ..., take_price_reached: _Optional[float] = ..., take_percent_reached: _Optional[float] = ..., loss_price_reached: _Optional[float] = ..., loss_percent_reached: _Optional[float] = ..., current_price: _Optional[float] = ..., comment: _Optional[str] = ..., tags: _Optional[_Iterable[_Union[_common_pb2.Tag, _Mapping]]] = ..., flags: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., opened_by_price_update: _Optional[bool] = ...) -> None: ...
 
 class GetFlagsRequest(_message.Message):
     __slots__ = ("vm_id", "ticker")

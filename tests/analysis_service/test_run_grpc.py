@@ -119,9 +119,15 @@ async def test_flags_of_unknown_vm_or_ticker_are_not_found(stack: AnalysisStack)
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
 
 
+LIMIT_OUTCOMES: dict[str, list[str]] = {}
+
+
 async def run_entries(stack: AnalysisStack, vm_id: str) -> tuple[list[analysis_pb2.Entry], list[analysis_pb2.Entry]]:
     opened: list[analysis_pb2.Entry] = []
     closed: list[analysis_pb2.Entry] = []
+    placed: list[str] = []
+    outcomes: list[str] = []
+    LIMIT_OUTCOMES[vm_id] = outcomes
     last_pulse = 0
     async for event in stack.stub.Run(analysis_pb2.RunRequest(vm=config(
             vm_id=vm_id, from_ms=SIM_START - 72 * HOUR, annotations=False, flags_snapshot=True))):
@@ -129,10 +135,26 @@ async def run_entries(stack: AnalysisStack, vm_id: str) -> tuple[list[analysis_p
         if kind == "entry_opened":
             opened.append(event.entry_opened)
             assert event.entry_opened.opened_at_ms > last_pulse  # belongs to the pulse being ended next
+            if event.entry_opened.is_limit:
+                assert event.entry_opened.opened_by_price_update
+                outcomes.append(event.entry_opened.id)
         elif kind == "entry_closed":
             closed.append(event.entry_closed)
+        elif kind == "limit_placed":
+            assert event.limit_placed.entry.result == common_pb2.ENTRY_RESULT_PENDING
+            placed.append(event.limit_placed.entry.id)
+        elif kind == "limit_expired":
+            outcomes.append(event.limit_expired.entry.id)
+        elif kind == "entry_rejected":
+            assert event.entry_rejected.reason != analysis_pb2.REJECT_REASON_UNSPECIFIED
+            if event.entry_rejected.is_limit:
+                outcomes.append(event.entry_rejected.id)
         elif kind == "pulse_end":
             last_pulse = event.pulse_end.pulse_time_ms
+    # Every limit entry placed triggers, expires or is refused at most once; only the last may still wait.
+    assert len(outcomes) == len(set(outcomes)) and set(outcomes) <= set(placed)
+    assert len(placed) - len(outcomes) <= 2 * 4
+    assert placed, "hoffman1 placed no limit entry"
     return opened, closed
 
 
