@@ -112,6 +112,7 @@ async def main(n: int, runs: int) -> None:
         write_s = time.perf_counter() - written
         print(
             f"SetPlan replay of {n} entries ({orders} orders): median {statistics.median(times):.3f} s "
+            f"(CPU {statistics.median(cpu):.3f} s) "
             f"over {runs} runs (min {min(times):.3f}, max {max(times):.3f}); same plan again {same_s:.3f} s; "
             f"background write of every order {write_s:.3f} s; "
             f"calibration loop {calibration():.3f} s"

@@ -93,6 +93,7 @@ class PlanEngine:
         self.rules = rules
         self.accept = make_filter(plan)
         self.taggers = taggers_pkg.discover()
+        self._tag_fns = [t.tags for t in self.taggers]
         self.deposit = plan.start_sum
         self.orders: dict[str, Order] = {}
         self.active: dict[str, Order] = {}
@@ -100,7 +101,7 @@ class PlanEngine:
         self.by_symbol: dict[str, int] = {}
         self.by_timeframe: dict[tuple[str, str], int] = {}
         self.by_strategy: dict[tuple[str, str, str], int] = {}
-        self._rules: dict[str, tuple[float, int, float] | None] = {}  # symbol → (step, decimals, min qty)
+        self._rules: dict[str, tuple[float, int, int, float] | None] = {}  # symbol → (step, step·scale, scale, min)
 
     # PlanView for taggers: the seed scanned the active orders; counters make it O(1).
     def active_count(self, symbol: str, timeframe: str | None = None, strategy: str | None = None) -> int:
@@ -110,7 +111,7 @@ class PlanEngine:
             return self.by_timeframe.get((symbol, timeframe), 0)
         return self.by_strategy.get((symbol, timeframe, strategy), 0)
 
-    def _symbol_rules(self, symbol: str) -> tuple[float, int, float] | None:
+    def _symbol_rules(self, symbol: str) -> tuple[float, int, int, float] | None:
         try:
             return self._rules[symbol]
         except KeyError:
@@ -118,8 +119,9 @@ class PlanEngine:
             cached = None
             if rules is not None and rules.step_size > 0:
                 step = rules.step_size
-                decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step < 1 else 0
-                cached = (step, decimals, rules.min_qty)
+                decimals = min(12, max(0, -math.floor(math.log10(step) + 1e-9)) if step < 1 else 0)
+                scale = 10**decimals
+                cached = (step, round(step * scale), scale, rules.min_qty)
             self._rules[symbol] = cached
             return cached
 
@@ -137,9 +139,9 @@ class PlanEngine:
         quantity = usd / entry.entry_price
         rules = self._symbol_rules(entry.symbol)
         if rules is not None:
-            step, decimals, min_qty = rules
+            step, units, scale, min_qty = rules
             # Nearest multiple of the step (the seed's toFixed(quantityPrecision)).
-            quantity = round(math.floor(quantity / step + 0.5) * step, decimals)
+            quantity = math.floor(quantity / step + 0.5) * units / scale
             if quantity < min_qty:
                 return None
         if quantity <= 0:
@@ -149,7 +151,7 @@ class PlanEngine:
     def add_entries(self, entries: Sequence[Entry]) -> list[Order]:
         """Entries opened at one pulse → the orders the plan accepts (seed: addEntries)."""
         candidates: list[Order] = []
-        taggers = self.taggers
+        taggers = self._tag_fns
         p = self.plan
         fixed = p.stake_mode == StakeMode.FIXED
         for entry in entries:
@@ -167,16 +169,18 @@ class PlanEngine:
             quantity = usd / price
             rules = self._rules.get(entry.symbol) if entry.symbol in self._rules else self._symbol_rules(entry.symbol)
             if rules is not None:
-                step, decimals, min_qty = rules
-                quantity = round(math.floor(quantity / step + 0.5) * step, decimals)
+                step, units, scale, min_qty = rules
+                # Nearest multiple of the step; int / int is correctly rounded, so this equals
+                # round(n·step, decimals) at a fraction of its cost.
+                quantity = math.floor(quantity / step + 0.5) * units / scale
                 if quantity < min_qty:
                     continue
             if quantity <= 0:
                 continue
             order = Order(entry, quantity, stake, self.deposit)
             tags: dict[str, Tag] = {}
-            for tagger in taggers:
-                tags.update(tagger.tags(order, self))
+            for tag_fn in taggers:
+                tags.update(tag_fn(order, self))
             order.tags = tags
             candidates.append(order)
         accept = self.accept
@@ -206,12 +210,17 @@ class PlanEngine:
         order = self.active.pop(entry.id, None)
         if order is None:
             return None
-        order.entry = entry
-        order.gain = self.gain(order)
-        self.deposit += order.gain
+        order.entry = e = entry
+        # Inlined gain(): runs once per closed order of the whole history on every SetPlan.
+        p = self.plan
+        bought = order.quantity * e.entry_price
+        sold = order.quantity * (e.close_price or e.current_price)
+        commission = sold * p.cost_sell_percent + bought * p.cost_buy_percent
+        gain = (sold - bought - commission) if e.side == "buy" else (bought - sold - commission)
+        order.gain = gain
+        self.deposit += gain
         order.wallet = self.deposit
         order.closed = True
-        e = order.entry
         self.by_symbol[e.symbol] -= 1
         self.by_timeframe[(e.symbol, e.timeframe)] -= 1
         self.by_strategy[(e.symbol, e.timeframe, e.strategy)] -= 1
@@ -294,15 +303,26 @@ class SeqCounter:
         self.in_batch = False
 
 
-def replay(plan: Plan, rules: RulesLookup, entries: Iterable[Entry]) -> PlanEngine:
-    """A fresh engine fed the whole history (seed: processEntriesHistory)."""
+def append_open(steps: list[Step], batch: list[Entry]) -> None:
+    """Keeps a VM's step list current as a batch of opens arrives (as history_steps would rebuild it)."""
+    steps.append(Step([], list(batch)))
+
+
+def append_close(steps: list[Step], entry: Entry) -> None:
+    if not steps or steps[-1].opens:
+        steps.append(Step([], []))
+    steps[-1].closes.append(entry)
+
+
+def replay(plan: Plan, rules: RulesLookup, entries: Iterable[Entry], steps: list[Step] | None = None) -> PlanEngine:
+    """A fresh engine fed the whole history (seed: processEntriesHistory); ``steps`` = history_steps(entries)."""
     engine = PlanEngine(plan, rules)
     # Replay allocates ~10 objects per entry and frees none: generational GC passes over a large
     # heap would cost more than the replay itself.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for step in history_steps(entries):
+        for step in history_steps(entries) if steps is None else steps:
             for e in step.closes:
                 engine.close_entry(e)
             if step.opens:

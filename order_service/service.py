@@ -50,7 +50,16 @@ from order_service.model import (
     VmState,
     VmStatus,
 )
-from order_service.plan import PlanEngine, SeqCounter, replay, validate_plan
+from order_service.plan import (
+    PlanEngine,
+    SeqCounter,
+    Step,
+    append_close,
+    append_open,
+    history_steps,
+    replay,
+    validate_plan,
+)
 from order_service.ports import (
     AnalysisPort,
     BracketInfo,
@@ -125,6 +134,7 @@ class VmHandle:
     task: asyncio.Task[None] | None = None
     entries: dict[str, Entry] | None = None  # loaded lazily (None = not in memory)
     engine: PlanEngine | None = None
+    steps: list[Step] = field(default_factory=list)  # the history as received, kept current for replays
     is_live: bool = False
     reconciled: asyncio.Event = field(default_factory=asyncio.Event)
     last_progress_event: float = -100.0
@@ -347,7 +357,8 @@ class OrderService:
         """Entries from the database and the plan state rebuilt from them; stored orders made to agree."""
         entries = {e.id: e for e in self.store.load_entries(h.config.id)}
         h.entries = entries
-        h.engine = replay(h.config.plan, self.rules.get, entries.values())
+        h.steps = history_steps(entries.values())
+        h.engine = replay(h.config.plan, self.rules.get, entries.values(), h.steps)
         self._persist_orders(h.config.id, h.engine, self.store.load_orders(h.config.id))
 
     def _ensure_loaded(self, h: VmHandle) -> PlanEngine:
@@ -393,7 +404,7 @@ class OrderService:
             return  # committed before a restart or reconnect: already applied
         assert h.entries is not None and h.engine is not None
         vm_id, t = h.config.id, now_ms()
-        engine, seq, entries = h.engine, h.seq, h.entries
+        engine, seq, entries, steps = h.engine, h.seq, h.entries, h.steps
         w = PulseWrite(vm_id, pulse.time_ms, 0)
         created: list[Order] = []
         batch: list[Entry] = []
@@ -405,6 +416,7 @@ class OrderService:
             seq.boundary()
             if not batch:
                 return
+            append_open(steps, batch)
             for order in engine.add_entries(batch):
                 w.orders.append(order)
                 created.append(order)
@@ -443,6 +455,7 @@ class OrderService:
                 entries[e.id] = e
                 w.updated_entries.append(e)
                 event(entry_closed=convert.entry_event_pb(e))
+                append_close(steps, e)
                 closed = engine.close_entry(e)
                 if closed is not None:
                     w.orders.append(closed)
@@ -481,15 +494,17 @@ class OrderService:
         validate_plan(plan)
         self._ensure_loaded(h)
         assert h.entries is not None
-        engine = replay(plan, self.rules.get, h.entries.values())
+        engine = replay(plan, self.rules.get, h.entries.values(), h.steps)
         h.config.plan = plan.copy()
         self.store.save_vm(h.config)
-        h.engine = engine
-        self._spawn(self._sync_orders(h, engine))
+        old, h.engine = h.engine, engine
+        # The old state is released in the background task: freeing 100k orders is not the caller's wait.
+        self._spawn(self._sync_orders(h, engine, old))
         return h.config.plan
 
-    async def _sync_orders(self, h: VmHandle, engine: PlanEngine) -> None:
+    async def _sync_orders(self, h: VmHandle, engine: PlanEngine, old: PlanEngine | None) -> None:
         await asyncio.sleep(0)
+        del old
         if h.engine is engine and h.config.id in self.vms:
             self._persist_orders(h.config.id, engine, self.store.load_orders(h.config.id))
 

@@ -18,9 +18,10 @@ class MarginTagger:
         if not leverage > 0:
             return _PASS
         # MAXLSS is the static tag analysis_service writes: the price percent lost at the stop.
-        max_loss_percent = order.entry.tag_value("MAXLSS")
+        tag = order.entry.tags.get("MAXLSS")
+        max_loss_percent = tag.value if tag is not None else None
         if not max_loss_percent or isinstance(max_loss_percent, str):
-            return {}
+            return _NONE
         usd_in_game = order.quantity * order.entry.entry_price
         at_stake = usd_in_game / leverage
         loss_at_stop = abs(max_loss_percent / 100 * usd_in_game)
@@ -30,5 +31,6 @@ class MarginTagger:
 # Shared, never mutated: one allocation per plan engine instead of one per order.
 _PASS = {"MRG": Tag("P")}
 _FAIL = {"MRG": Tag("F")}
+_NONE: dict[str, Tag] = {}
 
 TAGGER = MarginTagger()

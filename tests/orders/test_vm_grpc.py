@@ -267,3 +267,32 @@ async def test_taggers_and_plan_rpcs(harness: Harness) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await h.stub.SetPlan(orders_pb2.SetPlanRequest(vm_id="p", plan=plan))
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "position" in (err.value.details() or "")
+
+
+async def test_set_plan_with_the_same_plan_changes_nothing_and_steps_match_storage(harness: Harness) -> None:
+    from order_service.plan import history_steps
+
+    h = harness
+    await h.stub.CreateVm(orders_pb2.CreateVmRequest(vm=vm_msg("same", end_ms=T0 + 61 * 300_000), start=True))
+    await wait_for(lambda: h.service.vms["same"].status.state.value == "finished", 30, "backtest end")
+    handle = h.service.vms["same"]
+    # The step list kept while receiving equals the one rebuilt from the database.
+    rebuilt = history_steps(h.store.load_entries("same"))
+    assert [([e.id for e in s.closes], [e.id for e in s.opens]) for s in handle.steps] == [
+        ([e.id for e in s.closes], [e.id for e in s.opens]) for s in rebuilt
+    ]
+    page = orders_pb2.ListOrdersRequest(vm_id="same", page=common_pb2.PageRequest(page_size=1000))
+    before = await h.stub.ListOrders(page)
+    rows_before = h.store.load_orders("same")
+    plan = await h.stub.GetPlan(orders_pb2.VmRef(vm_id="same"))
+    plan.stake_mode = orders_pb2.STAKE_MODE_PERCENT  # a deposit-dependent plan makes the check sharper
+    await h.stub.SetPlan(orders_pb2.SetPlanRequest(vm_id="same", plan=plan))
+    first = await h.stub.ListOrders(page)
+    await h.stub.SetPlan(orders_pb2.SetPlanRequest(vm_id="same", plan=plan))
+    second = await h.stub.ListOrders(page)
+    assert first == second and first != before
+    await wait_for(lambda: h.store.load_orders("same") != rows_before, 10, "orders table synced")
+    rows = h.store.load_orders("same")
+    assert {o.id: (o.quantity, o.stake, o.wallet, o.gain) for o in second.orders} == {
+        i: r[:4] for i, r in rows.items()
+    }
