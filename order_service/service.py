@@ -239,10 +239,10 @@ class OrderService:
     async def create_vm(self, vm: VmConfig, start: bool) -> tuple[VmConfig, VmStatus]:
         if not vm.id:
             vm.id = uuid.uuid4().hex[:12]
-        if vm.id in self.vms:
-            raise AlreadyExists(f"vm.id: {vm.id!r} exists")
         vm.name = vm.name or vm.id
         validate_vm(vm)
+        if vm.id in self.vms:
+            raise AlreadyExists(f"vm.id: {vm.id!r} exists")
         vm.running = vm.running or start
         vm.resolved_from_ms = 0
         self.store.insert_vm(vm, now_ms())

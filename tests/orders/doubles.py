@@ -53,7 +53,7 @@ def entry_at(symbol: str, k: int, from_ms: int, vm_id: str) -> analysis_pb2.Entr
     side = common_pb2.SIDE_BUY if buy else common_pb2.SIDE_SELL
     sl = price * (0.99 if buy else 1.01)
     tp = price * (1.02 if buy else 0.98)
-    return analysis_pb2.Entry(
+    e = analysis_pb2.Entry(
         id=f"{symbol}-5m-dbl-{t}",
         vm_id=vm_id,
         symbol=symbol,
@@ -69,6 +69,8 @@ def entry_at(symbol: str, k: int, from_ms: int, vm_id: str) -> analysis_pb2.Entr
         current_price=price,
         tags=[common_pb2.Tag(name="MAXLSS", number=-1.0), common_pb2.Tag(name="NYC", text="P" if k % 2 else "F")],
     )
+    e.flags.update({"rsi": 40.0 + k % 20, "trend": "up" if buy else "down"})
+    return e
 
 
 def closed_at(symbol: str, k_open: int, from_ms: int, vm_id: str) -> analysis_pb2.Entry:
@@ -96,7 +98,7 @@ def pulse_events(symbols: list[str], k: int, from_ms: int, vm_id: str, live: boo
 
 
 def expected_entry_ids(symbols: list[str], from_ms: int, last_pulse_ms: int) -> set[str]:
-    ids = set()
+    ids: set[str] = set()
     k = 0
     while from_ms + (k + 1) * PULSE_MS <= last_pulse_ms:
         if k % 3 == 0:

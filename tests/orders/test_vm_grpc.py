@@ -169,6 +169,11 @@ async def test_backtest_vm_finishes_and_paging_and_filters(harness: Harness) -> 
     assert ranged.total and all(T0 + 30 * 300_000 <= e.time_ms < T0 + 40 * 300_000 for e in ranged.entries)
     one = await h.stub.GetEntry(orders_pb2.GetEntryRequest(vm_id="bt", entry_id=seen[0]))
     assert one.id == seen[0] and {t.name for t in one.tags} == {"MAXLSS", "NYC"}
+    assert one.flags["trend"] in ("up", "down") and "rsi" in one.flags  # every field kept, flags included
+    plain = await h.stub.ListEntries(orders_pb2.ListEntriesRequest(vm_id="bt"))
+    assert not any(e.HasField("flags") for e in plain.entries)
+    full = await h.stub.ListEntries(orders_pb2.ListEntriesRequest(vm_id="bt", with_flags=True))
+    assert all("rsi" in e.flags for e in full.entries)
     # No real orders for a VM without live trading.
     assert not h.doubles.broker.calls
 
@@ -293,6 +298,4 @@ async def test_set_plan_with_the_same_plan_changes_nothing_and_steps_match_stora
     assert first == second and first != before
     await wait_for(lambda: h.store.load_orders("same") != rows_before, 10, "orders table synced")
     rows = h.store.load_orders("same")
-    assert {o.id: (o.quantity, o.stake, o.wallet, o.gain) for o in second.orders} == {
-        i: r[:4] for i, r in rows.items()
-    }
+    assert {o.id: (o.quantity, o.stake, o.wallet, o.gain) for o in second.orders} == {i: r[:4] for i, r in rows.items()}
