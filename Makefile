@@ -6,7 +6,7 @@ MARKET ?=
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test proto lint bench clean
+.PHONY: run test test-deps proto lint bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -23,7 +23,17 @@ $(DEVSTAMP): pyproject.toml $(STAMP)
 run: $(STAMP)
 	$(if $(MARKET),PARAYOK_MARKET=$(MARKET)) $(BIN)/python -m parayok up
 
-test: $(DEVSTAMP)
+# Test tools from outside PyPI: headless Chromium (Debian) and the Node clients (npm lockfile).
+NODE_DEPS := tests/web/node/node_modules/.installed
+
+$(NODE_DEPS): tests/web/node/package-lock.json
+	cd tests/web/node && npm ci --no-audit --no-fund --silent
+	touch $@
+
+test-deps: $(DEVSTAMP) $(NODE_DEPS)
+	sh tests/web/install_browser.sh
+
+test: test-deps
 	$(BIN)/python -m pytest -n auto --dist loadfile -q
 
 proto: $(STAMP)
