@@ -1,7 +1,11 @@
 """Bracket placement round trip: PlaceBracketOrder through gRPC to broker_service, which places the
 market entry, the stop and the take at exchange_sim (real python-binance, SQLite WAL writes).
 
-    .venv/bin/python bench/broker_bracket.py [--n 1000] [--synchronous FULL|NORMAL]
+    .venv/bin/python bench/broker_bracket.py [--n 1000] [--synchronous FULL|NORMAL|both]
+
+``synchronous`` is the SQLite setting of broker_service's store (PARAYOK_BROKER_DB_SYNCHRONOUS): FULL
+(the default) fsyncs each of the three commits of a placement, NORMAL survives a killed process but
+not a power cut. ``both`` (the default here) runs one after the other and prints both.
 
 exchange_sim and broker_service run as separate processes (``python -m …``); this process is the gRPC
 client. Each placement is timed alone; between placements the position is closed (not timed), since
@@ -34,8 +38,13 @@ from tests.conftest import free_port  # noqa: E402
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1000)
-    ap.add_argument("--synchronous", default="FULL", choices=["FULL", "NORMAL"])
+    ap.add_argument("--synchronous", default="both", choices=["FULL", "NORMAL", "both"])
     args = ap.parse_args()
+    for sync in ["NORMAL", "FULL"] if args.synchronous == "both" else [args.synchronous]:
+        await run(args.n, sync)
+
+
+async def run(n: int, synchronous: str) -> None:
     async with running_sim(mode="subprocess", hedge=True, symbols=["BTCUSDT"]) as sim:
         await sim.admin.set_price("BTCUSDT", "50000")
         # the bench sends more orders than Binance's default per-10 s budget allows
@@ -54,7 +63,7 @@ async def main() -> None:
                     "PARAYOK_BINANCE_API_KEY": sim.api_key,
                     "PARAYOK_BINANCE_API_SECRET": sim.api_secret,
                     "PARAYOK_BROKER_SYMBOLS": "BTCUSDT",
-                    "PARAYOK_BROKER_DB_SYNCHRONOUS": args.synchronous,
+                    "PARAYOK_BROKER_DB_SYNCHRONOUS": synchronous,
                     "PARAYOK_LOG_LEVEL": "WARNING",
                 }
             )
@@ -69,7 +78,7 @@ async def main() -> None:
                             break
                         await asyncio.sleep(0.1)
                     times = []
-                    for i in range(args.n + 20):
+                    for i in range(n + 20):
                         req = broker_pb2.PlaceBracketOrderRequest(
                             account_id="sim",
                             symbol="BTCUSDT",
@@ -97,7 +106,7 @@ async def main() -> None:
     q = statistics.quantiles(times, n=100)
     print(
         f"bracket round trip over {len(times)} brackets (gRPC → broker_service → exchange_sim, "
-        f"SQLite synchronous={args.synchronous}):"
+        f"SQLite synchronous={synchronous}):"
     )
     print(
         f"  p50 {statistics.median(times):.2f} ms   p90 {q[89]:.2f} ms   p99 {q[98]:.2f} ms   "

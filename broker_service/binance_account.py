@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -90,6 +91,7 @@ class BinanceAccount:
         keepalive_s: float = 1800.0,
         silence_s: float = 60.0,
         resume_window_s: float = 60.0,
+        price_max_age_s: float = 1.0,
     ) -> None:
         self.cfg = cfg
         self.id = cfg.id
@@ -97,6 +99,7 @@ class BinanceAccount:
         self.store = store
         self.time_sync_s = time_sync_s
         self.resume_window_s = resume_window_s
+        self.price_max_age_s = price_max_age_s
         self.rest = BinanceRest(
             cfg.api_key.get_secret_value(),
             cfg.api_secret.get_secret_value(),
@@ -119,6 +122,7 @@ class BinanceAccount:
         self.position_mode = cfg.position_mode
         self.rules: dict[str, SymbolRules] = {}
         self._symbols_ready: set[str] = set()
+        self._prices: dict[str, tuple[float, Decimal]] = {}
         self._inflight: dict[str, asyncio.Task[Bracket]] = {}
         self._reconcile_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[Any]] = []
@@ -268,10 +272,19 @@ class BinanceAccount:
         rules = self.rules.get(symbol)
         if rules is None:
             raise ValueError(f"symbol: {symbol} is not listed on the exchange")
-        price = await self._price(symbol)
-        checked = check_bracket(
-            rules, req.side, req.quantity, req.quote_notional, req.stop_loss, req.take_profit, price
-        )
+        price, fresh = await self._price(symbol)
+        try:
+            checked = check_bracket(
+                rules, req.side, req.quantity, req.quote_notional, req.stop_loss, req.take_profit, price
+            )
+        except ValueError:
+            if fresh:
+                raise
+            # A price up to a second old may only speed up valid requests, never refuse one.
+            price, _ = await self._price(symbol, max_age_s=0.0)
+            checked = check_bracket(
+                rules, req.side, req.quantity, req.quote_notional, req.stop_loss, req.take_profit, price
+            )
         ps = ("LONG" if req.side == "BUY" else "SHORT") if self.position_mode == "hedge" else "BOTH"
         for other in self.store.brackets(self.id, ("PENDING", "OPEN")):
             if other.symbol == symbol and other.position_side == ps and other.client_order_id != req.client_order_id:
@@ -310,11 +323,18 @@ class BinanceAccount:
         except OutcomeUnknown as exc:
             raise Unavailable(f"exchange unreachable: {exc}") from exc
 
-    async def _price(self, symbol: str) -> Decimal:
-        """The last price, for notional sizing and the stop/take sanity check (fresh: a stale one
-        would refuse valid brackets right after a move)."""
+    async def _price(self, symbol: str, max_age_s: float | None = None) -> tuple[Decimal, bool]:
+        """The last price (and whether it was fetched now), for notional sizing and the stop/take
+        sanity check. The exchange stays the judge: a stop past the price is refused there (-2021)
+        and the bracket rolled back."""
+        cached = self._prices.get(symbol)
+        age = self.price_max_age_s if max_age_s is None else max_age_s
+        if cached is not None and time.monotonic() - cached[0] <= age:
+            return cached[1], False
         res = await self._write_guard(self.rest.read(self.rest.client.futures_symbol_ticker, symbol=symbol))
-        return dec(res["price"])
+        price = dec(res["price"])
+        self._prices[symbol] = (time.monotonic(), price)
+        return price, True
 
     async def _drive(self, b: Bracket, resume: bool) -> Bracket:
         """Runs a bracket from its written step to OPEN or FAILED; every step is idempotent."""

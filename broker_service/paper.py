@@ -33,6 +33,7 @@ from .models import (
     NotFound,
     OrderInfo,
     PositionInfo,
+    PositionMode,
     Precondition,
     Unavailable,
     leg_client_id,
@@ -171,6 +172,7 @@ class PaperAccount:
         self.cfg = cfg
         self.id = cfg.id
         self.kind = cfg.kind
+        self.position_mode: PositionMode = "hedge"
         self.store = store
         self.feed = feed
         self.slip = slippage_percent / 100

@@ -240,10 +240,7 @@ class BrokerServicer(broker_pb2_grpc.BrokerServiceServicer):
     async def ListAccounts(
         self, request: broker_pb2.ListAccountsRequest, context: grpc.aio.ServicerContext
     ) -> broker_pb2.ListAccountsResponse:
-        out = []
-        for acct in self.service.accounts.values():
-            out.append(account_pb(await acct.info()))
-        return broker_pb2.ListAccountsResponse(accounts=out)
+        return broker_pb2.ListAccountsResponse(accounts=[account_pb(a) for a in await self.service.list_accounts()])
 
     @grpc_errors
     async def ListOpenOrders(

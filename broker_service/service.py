@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-from .models import AccountEvent, AccountInfo, Bracket, BracketRequest, NotFound, OrderInfo
+from .models import (
+    AccountEvent,
+    AccountInfo,
+    AccountKind,
+    Bracket,
+    BracketRequest,
+    NotFound,
+    OrderInfo,
+    PositionMode,
+    Unavailable,
+)
 from .store import BrokerStore
 
 
@@ -13,6 +23,8 @@ class BrokerAccount(Protocol):
     """What every account kind (Binance, demo, sim, paper) offers; the seed's BrokerAccount."""
 
     id: str
+    kind: AccountKind
+    position_mode: PositionMode
 
     async def start(self) -> None: ...
     async def close(self) -> None: ...
@@ -47,6 +59,16 @@ class BrokerService:
         if acct is None:
             raise NotFound(f"account_id: no account {account_id!r} (known: {', '.join(sorted(self.accounts))})")
         return acct
+
+    async def list_accounts(self) -> list[AccountInfo]:
+        """Every account; one whose exchange is unreachable is listed with what is known locally."""
+        out = []
+        for acct in self.accounts.values():
+            try:
+                out.append(await acct.info())
+            except Unavailable:
+                out.append(AccountInfo(acct.id, acct.kind, acct.position_mode))
+        return out
 
     async def events(self, account_id: str, after_event_id: int) -> AsyncIterator[AccountEvent]:
         """Durable events after ``after_event_id`` (0 = from now on), then live, in event_id order."""

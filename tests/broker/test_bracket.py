@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -12,7 +13,7 @@ import pytest
 
 from parayok.v1 import broker_pb2, common_pb2
 
-from .conftest import ACCOUNT, BrokerStack, bracket_req, sim_account_state
+from .conftest import ACCOUNT, BrokerStack, bracket_req, sim_account_state, stack_ctx
 
 
 def legs(state: dict[str, Any]) -> list[dict[str, Any]]:
@@ -186,3 +187,19 @@ async def test_lost_answers_never_duplicate(hedge: BrokerStack) -> None:
         ("ETHUSDT", "LONG"): Decimal("0.100"),
     }
     assert len(legs(state)) == 6
+
+
+async def test_stop_refused_by_the_exchange_rolls_back(tmp_path: Path) -> None:
+    # the broker validated against a price that has moved since (cached here for a minute): the stop
+    # would trigger at once, the exchange refuses it (-2021), the position is closed at market
+    async with stack_ctx(tmp_path, hedge=True, price_max_age_s=60.0) as s:
+        await s.stub.PlaceBracketOrder(bracket_req("m-1", symbol="ETHUSDT", qty=0.1, sl=2900, tp=3100))
+        await s.sim.admin.set_price("ETHUSDT", "3050")
+        b = await s.stub.PlaceBracketOrder(
+            bracket_req("m-2", common_pb2.SIDE_SELL, symbol="ETHUSDT", qty=0.1, sl=3020, tp=2900)
+        )
+        assert b.state == broker_pb2.BRACKET_STATE_FAILED and "-2021" in b.error and "stop loss" in b.error
+        assert "position closed" in b.error and b.exit_price == pytest.approx(3050)
+        state = await sim_account_state(s.sim)
+        assert amounts(state) == {("ETHUSDT", "LONG"): Decimal("0.100")}
+        assert sorted(a["clientAlgoId"] for a in legs(state)) == ["m-1.sl", "m-1.tp"]
