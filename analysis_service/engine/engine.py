@@ -51,6 +51,7 @@ class Engine:
         entry_sink: EntrySink | None = None,
         annotate: bool = True,
         window: int = TICKER_WINDOW,
+        batch: bool = True,
     ) -> None:
         self.registry = registry or default_registry()
         names = list(analyzers) if analyzers is not None else self.registry.names()
@@ -62,6 +63,8 @@ class Engine:
         self.error_listeners: list[Callable[[AnalyzerError], None]] = []
         self.entry_sink: EntrySink = entry_sink if entry_sink is not None else RecordingSink()
         self.is_live = False
+        # precompute known history in batch (analysis_service/fast); False = always candle by candle
+        self.batch = batch
         self.on_candle: list[CandleHook] = []
         self.tickers: dict[str, Ticker] = {}
         # symbol -> timeframe -> ticker: no key string built per candle
@@ -78,6 +81,23 @@ class Engine:
 
     def ticker(self, symbol: str, timeframe: str) -> Ticker:
         return self.tickers[f"{symbol}-{timeframe}"]
+
+    def prepare_history(self, sequences: dict[str, list[Candle]]) -> None:
+        """Announce the candles each ticker (by id) will be given next, in processing order,
+        so their batchable analyzers are computed at once (no-op unless `batch`). A ticker
+        that deviates from its announced sequence continues candle by candle.
+
+        With annotations on, the last `window` candles of each sequence are left to the
+        incremental analyzers, which draw the chart items the final window shows."""
+        if not self.batch:
+            return
+        for tid, seq in sequences.items():
+            t = self.tickers.get(tid)
+            if t is None:
+                continue
+            if t.debug.enabled:
+                seq = seq[: max(0, len(seq) - t.window)]
+            t.enter_batch(seq)
 
     # --- the pulse protocol (driven by the sequencer or a live pulser) --------------
 

@@ -10,6 +10,10 @@ Per pulse (one candle of the smallest timeframe, close time P):
 History is loaded in 5-day parts from the UTC midnight before the first candle and
 every ticker buffer is reloaded at each part boundary (candles with
 closeTime >= part start and openTime <= part end).
+
+The whole schedule (which candles close on which pulse) is worked out first; the
+engine is then told each ticker's candle sequence (`Engine.prepare_history`, batch
+indicators) before the pulses are replayed.
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ def aggregate(rows: Iterable[Row], symbol: str, timeframe: str) -> list[Candle]:
 
 
 class _Buffer:
-    __slots__ = ("candles", "close_times", "hi", "open_times", "ptr", "symbol", "timeframe")
+    __slots__ = ("candles", "close_times", "done", "hi", "open_times", "ptr", "symbol", "timeframe")
 
     def __init__(self, symbol: str, timeframe: str, candles: list[Candle]) -> None:
         self.symbol = symbol
@@ -70,6 +74,7 @@ class _Buffer:
         self.open_times = [c.open_time for c in candles]
         self.ptr = 0
         self.hi = 0
+        self.done: list[Candle] = []  # scheduled candles, in processing order
 
     def load(self, start: int, end: int) -> None:
         self.ptr = bisect_left(self.close_times, start)
@@ -104,8 +109,9 @@ class Sequencer:
             return 0
         time_start = min(first_times) // DAY_MS * DAY_MS
         time_end = max(b.candles[-1].close_time for b in buffers if b.candles)
-        count = 0
         cur_end = time_start - 1
+        pulses: list[int] = []
+        closed: list[list[Candle]] = []
         while cur_end < time_end:
             cur_start = cur_end + 1
             cur_end = min(cur_start + LOAD_PART_MS - 1, time_end)
@@ -113,33 +119,47 @@ class Sequencer:
                 break
             for b in buffers:
                 b.load(cur_start, cur_end)
-            count += self._run_part(buffers, pulse_buf, pulse_tf)
-        return count
+            self._schedule_part(buffers, pulse_buf, pulses, closed)
+        engine.prepare_history({f"{b.symbol}-{b.timeframe}": b.done for b in buffers})
+        for b in buffers:
+            b.done = []
+        return self._replay(pulses, closed, pulse_tf)
 
-    def _run_part(self, buffers: list[_Buffer], pulse_buf: _Buffer, pulse_tf: str) -> int:
-        engine = self.engine
-        process = engine.process_candle
-        last_price = self._last_price
-        count = 0
-        closed: list[Candle] = []
+    @staticmethod
+    def _schedule_part(
+        buffers: list[_Buffer], pulse_buf: _Buffer, pulses: list[int], closed: list[list[Candle]]
+    ) -> None:
+        pbuf_times = pulse_buf.close_times
         while pulse_buf.ptr < pulse_buf.hi:
-            pulse = pulse_buf.close_times[pulse_buf.ptr]
-            self.last_pulse_time = pulse
-            closed.clear()
+            pulse = pbuf_times[pulse_buf.ptr]
+            now: list[Candle] = []
             for b in buffers:
                 p = b.ptr
                 if p < b.hi and b.close_times[p] <= pulse:
-                    closed.append(b.candles[p])
+                    c = b.candles[p]
+                    now.append(c)
+                    b.done.append(c)
                     b.ptr = p + 1
-            for c in closed:
+            pulses.append(pulse)
+            closed.append(now)
+
+    def _replay(self, pulses: list[int], closed: list[list[Candle]], pulse_tf: str) -> int:
+        engine = self.engine
+        process = engine.process_candle
+        phase_end = engine.phase_end
+        last_price = self._last_price
+        count = 0
+        for pulse, now in zip(pulses, closed, strict=True):
+            self.last_pulse_time = pulse
+            for c in now:
                 if c.timeframe == pulse_tf:
                     self._price_update(c, pulse)
-            for c in closed:
+            for c in now:
                 process(c)
                 cl = c.close
                 last_price[c.symbol] = [cl, cl, cl]
-            engine.phase_end(pulse)
-            count += len(closed)
+            phase_end(pulse)
+            count += len(now)
         return count
 
     def _price_update(self, c: Candle, event_time: int) -> None:

@@ -1,5 +1,12 @@
 """One symbol × timeframe: its last 300 candles and its box of analyzers
-(seed: src/vm/Processor/TickerProcessor.js + AnalyzersBox.js)."""
+(seed: src/vm/Processor/TickerProcessor.js + AnalyzersBox.js).
+
+Batch mode (see analysis_service/fast): when the ticker's coming candles are known in
+advance (`enter_batch`), the batchable analyzers are computed over the whole series at
+once and the box runs as a `TickerPlan` call list. The ticker leaves batch mode for
+good, restoring every batched analyzer's incremental state, on the first candle that
+is not the next known one (live, or anything unexpected) or when an analyzer raises.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ from analysis_service.engine.timeframes import HTF
 if TYPE_CHECKING:
     from analysis_service.engine.candle import Candle
     from analysis_service.engine.engine import Engine
+    from analysis_service.fast.plan import TickerPlan
 
 
 class Ticker:
@@ -40,6 +48,8 @@ class Ticker:
         htf = HTF.get(timeframe)
         self.io = AnalyzerIO(engine, symbol, timeframe, self.candles, self.debug, f"{symbol}-{htf}" if htf else None)
         self.debug.series = [(a.id, a.CHART) for a in box if a.CHART]
+        self.plan: TickerPlan | None = None
+        self.processed = 0
         self._refresh()
 
     def _refresh(self) -> None:
@@ -51,6 +61,48 @@ class Ticker:
         # with annotations on, only analyzers that draw need the source label set first;
         # chart series (CHART) draw nothing per candle
         self._annotated_calls = [a.add_candle if a.CHART else self._labelled(a) for a in box]
+
+    # --- batch mode ------------------------------------------------------------------
+
+    def enter_batch(self, seq: list[Candle]) -> bool:
+        """Precompute the batchable analyzers over `seq`, the candles this ticker will be
+        given next, in order. Only from a fresh ticker; False when nothing is batchable."""
+        from analysis_service.fast.plan import TickerPlan
+
+        if self.processed or self.plan is not None or not seq:
+            return False
+        plan = TickerPlan(self.box, seq)
+        if not plan.specs:
+            return False
+        self.plan = plan
+        self._plan_calls()
+        return True
+
+    def _plan_calls(self) -> None:
+        plan = self.plan
+        assert plan is not None
+        calls: list[Callable[[Candle, AnalyzerIO], None]] = []
+        for seg, i in plan.layout:
+            if seg is not None:
+                calls.append(seg.call)
+            else:
+                a = self.box[i]
+                calls.append(self._labelled(a) if self.debug.enabled and not a.CHART else a.add_candle)
+        self._batch_calls = calls
+        base = Analyzer.forget_before
+        self._forgetters = [
+            a for i, a in enumerate(self.box) if i not in plan.batched and type(a).forget_before is not base
+        ]
+
+    def leave_batch(self, k_done: int | None = None, k_rest: int | None = None, split: int | None = None) -> None:
+        """Back to candle-by-candle: every batched analyzer gets its state as after the
+        candles the plan consumed (see `TickerPlan.restore`)."""
+        plan = self.plan
+        if plan is None:
+            return
+        plan.restore(plan.pos if k_done is None else k_done, k_rest, split)
+        self.plan = None
+        self._refresh()
 
     def _labelled(self, a: Analyzer) -> Callable[[Candle, AnalyzerIO], None]:
         debug = self.debug
@@ -75,6 +127,19 @@ class Ticker:
         return None
 
     def add_candle(self, candle: Candle, is_live: bool) -> None:
+        plan = self.plan
+        if plan is not None:
+            pos = plan.pos
+            if pos < plan.n and plan.seq[pos] is candle:
+                if pos >= plan.hi:
+                    plan.load(pos)
+                    self._plan_calls()
+                plan.j = pos - plan.lo
+                plan.pos = pos + 1
+            else:
+                self.leave_batch()
+                plan = None
+        self.processed += 1
         candles = self.candles
         candles.append(candle)
         if len(candles) > self.window:
@@ -87,11 +152,27 @@ class Ticker:
         flags = {"is_live": is_live}
         self.engine.flags.tickers[self.id] = flags
         io.flags = flags
-        if self.debug.enabled:
+        if plan is not None:
+            if self.debug.enabled:
+                self.debug.snapshots[candle.open_time] = flags
+            self._run_batch(candle, io)
+        elif self.debug.enabled:
             self.debug.snapshots[candle.open_time] = flags
             self._run_annotated(candle, io)
         else:
             self._run(candle, io)
+
+    def _run_batch(self, candle: Candle, io: AnalyzerIO) -> None:
+        try:
+            for call in self._batch_calls:
+                call(candle, io)
+        except Exception as exc:
+            plan = self.plan
+            assert plan is not None
+            index = self._culprit(exc)
+            # analyzers before the culprit are done with this candle, the rest are not
+            self.leave_batch(plan.pos, plan.pos - 1, index)
+            self._recover(candle, io, exc)
 
     def _run(self, candle: Candle, io: AnalyzerIO) -> None:
         try:
