@@ -235,6 +235,9 @@ def real_to_pb(r: RealOrder) -> orders_pb2.RealOrder:
         take_order_id=r.take_order_id,
         error=r.error,
         updated_ms=r.updated_ms,
+        entry_id=r.entry_id,
+        symbol=r.symbol,
+        side=SIDE_ENUM.get(r.side, common_pb2.SIDE_UNSPECIFIED),
     )
 
 

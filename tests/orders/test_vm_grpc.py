@@ -88,6 +88,9 @@ async def test_vm_runs_history_then_live_with_orders_events_and_real_orders(harn
     real_linked = [o for o in some.orders if o.HasField("real")]
     assert {o.real.client_order_id for o in real_linked} == expected_cids
     assert all(o.real.status == orders_pb2.REAL_ORDER_STATUS_OPEN and o.real.entry_order_id for o in real_linked)
+    assert all(
+        o.real.entry_id == o.id and o.real.symbol == o.entry.symbol and o.real.side == o.entry.side for o in real_linked
+    )
 
     # Account events update the real order (exit, PnL).
     cid = sorted(expected_cids)[0]
