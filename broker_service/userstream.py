@@ -55,6 +55,8 @@ class UserStream:
         self.account_id = account_id
         self.listen_key: str | None = None
         self.connects = 0
+        self.probes = 0
+        self.keepalives = 0
         self._task: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
@@ -136,6 +138,7 @@ class UserStream:
 
     async def _probe(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         """Nothing heard for a while: check the key is alive (a quiet account is normal)."""
+        self.probes += 1
         log.info("user stream silent: probing", extra={"event": "userstream_silent", "account": self.account_id})
         await self._keepalive_once(ws)
 
@@ -147,6 +150,7 @@ class UserStream:
     async def _keepalive_once(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         try:
             await self.rest.read(self.rest.client.futures_stream_keepalive, listenKey=self.listen_key)
+            self.keepalives += 1
         except Rejected as exc:
             if exc.code == -1125:
                 log.warning(

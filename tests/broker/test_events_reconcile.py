@@ -15,7 +15,7 @@ from broker_service.exchange import BinanceRest
 from exchange_sim.testing import SimHandle, running_sim
 from parayok.v1 import broker_pb2, broker_pb2_grpc, common_pb2
 
-from .conftest import ACCOUNT, BrokerStack, bracket_req, broker_on, eventually, sim_account_state
+from .conftest import ACCOUNT, BrokerStack, bracket_req, broker_on, eventually, sim_account_state, stack_ctx
 
 
 async def bracket_state(stack: BrokerStack, cid: str) -> broker_pb2.Bracket:
@@ -218,3 +218,33 @@ async def test_cancel_order_and_close_position(hedge: BrokerStack) -> None:
             )
         )
     assert e.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_keepalive_silence_probe_and_1125(tmp_path: Path) -> None:
+    async with stack_ctx(tmp_path, hedge=True, keepalive_s=0.3, silence_s=0.4) as s:
+        stream = s.account.stream
+        await eventually(lambda: _async(stream.keepalives >= 2 and stream.probes >= 1), what="keep-alives and a probe")
+        assert s.account.connected and stream.connects == 1  # a quiet account is not a dead one
+        # the key dies behind our back: the next keep-alive gets -1125, a new key, a reconnect
+        other = BinanceRest(s.sim.api_key, s.sim.api_secret, s.sim.futures_url)
+        try:
+            await other.client.futures_stream_close(listenKey=stream.listen_key)
+        finally:
+            await other.close()
+        old = stream.listen_key
+        await eventually(
+            lambda: _async(stream.connects >= 2 and stream.listen_key not in (None, old)), what="a new listen key"
+        )
+        await eventually(lambda: _async(s.account.connected), what="the reconnect")
+        b = await s.stub.PlaceBracketOrder(bracket_req("ka-1"))
+        await s.sim.admin.set_price("BTCUSDT", "48000")
+        await wait_state(s, "ka-1", broker_pb2.BRACKET_STATE_CLOSED)
+        assert b.state == broker_pb2.BRACKET_STATE_OPEN
+
+
+async def test_one_way_oco(oneway: BrokerStack) -> None:
+    await oneway.stub.PlaceBracketOrder(bracket_req("ow-1", common_pb2.SIDE_SELL, 0.02, sl=50500, tp=49000))
+    await oneway.sim.admin.set_price("BTCUSDT", "48800")
+    b = await wait_state(oneway, "ow-1", broker_pb2.BRACKET_STATE_CLOSED)
+    assert b.realized_pnl == pytest.approx(24) and b.stop.status == broker_pb2.ORDER_STATUS_CANCELED
+    assert await open_algos(oneway.sim) == []

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from candle_service.server import CandleServicer
 from candle_service.service import CandleService
 from candle_service.store import CandleStore, default_dsn
 from exchange_sim.testing import SimHandle, running_sim
+from parayok.bootstrap import wait_serving
 from parayok.v1 import broker_pb2, broker_pb2_grpc, candles_pb2_grpc, common_pb2
 from tests.conftest import free_port
 
@@ -131,3 +134,22 @@ async def test_paper_bracket_fills_closes_and_persists(tmp_path: Path) -> None:
             assert closed_by_hand.status == broker_pb2.ORDER_STATUS_FILLED
             a = await stub.GetAccount(broker_pb2.GetAccountRequest(account_id="paper"))
             assert list(a.positions) == []
+
+
+async def test_default_process_has_one_paper_account(suite_env: dict[str, str]) -> None:
+    """`make run`'s broker: no keys, one account "paper"; without candle_service it still serves."""
+    env = dict(suite_env)
+    env["PARAYOK_CANDLE_ADDR"] = f"127.0.0.1:{free_port()}"  # nobody listens there
+    proc = subprocess.Popen([sys.executable, "-m", "broker_service"], env=env, stderr=subprocess.DEVNULL)
+    try:
+        await wait_serving(env["PARAYOK_BROKER_ADDR"], timeout=30)
+        async with grpc.aio.insecure_channel(env["PARAYOK_BROKER_ADDR"]) as ch:
+            stub = broker_pb2_grpc.BrokerServiceStub(ch)
+            accounts = (await stub.ListAccounts(broker_pb2.ListAccountsRequest(), timeout=10)).accounts
+            assert [(a.account_id, a.kind, a.balance) for a in accounts] == [("paper", 2, 10_000.0)]
+            with pytest.raises(grpc.aio.AioRpcError) as e:
+                await stub.PlaceBracketOrder(bracket_req("nope-1", account="paper"), timeout=30)
+            assert e.value.code() == grpc.StatusCode.UNAVAILABLE
+    finally:
+        proc.terminate()
+        await asyncio.to_thread(proc.wait, 15)
