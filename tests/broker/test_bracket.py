@@ -176,7 +176,16 @@ async def test_lost_answers_never_duplicate(hedge: BrokerStack) -> None:
     await hedge.sim.admin.fault("timeout", count=1, path="/fapi/v1/order", method="POST", seconds=3)
     e = await hedge.stub.PlaceBracketOrder(bracket_req("u-3", symbol="ETHUSDT", qty=0.1, sl=2900, tp=3100))
     assert e.state == broker_pb2.BRACKET_STATE_OPEN
+    # the connection drops without an answer (nothing executed): looked up, not found, sent once more
+    await hedge.sim.admin.fault("close", count=1, path="/fapi/v1/order", method="POST")
+    c = await hedge.stub.PlaceBracketOrder(
+        bracket_req("u-4", common_pb2.SIDE_SELL, symbol="ETHUSDT", qty=0.1, sl=3100, tp=2900)
+    )
+    assert c.state == broker_pb2.BRACKET_STATE_OPEN
     state = await sim_account_state(hedge.sim)
+    assert abs(amounts(state).pop(("ETHUSDT", "SHORT"))) == Decimal("0.100")
+    assert len(legs(state)) == 8
+    state["positions"] = [p for p in state["positions"] if (p["symbol"], p["positionSide"]) != ("ETHUSDT", "SHORT")]
     assert amounts(state) == {
         ("BTCUSDT", "LONG"): Decimal("0.010"),
         ("BTCUSDT", "SHORT"): Decimal("-0.010"),
@@ -186,7 +195,6 @@ async def test_lost_answers_never_duplicate(hedge: BrokerStack) -> None:
         ("BTCUSDT", "SHORT"): Decimal("0.010"),
         ("ETHUSDT", "LONG"): Decimal("0.100"),
     }
-    assert len(legs(state)) == 6
 
 
 async def test_stop_refused_by_the_exchange_rolls_back(tmp_path: Path) -> None:
