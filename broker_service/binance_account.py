@@ -597,7 +597,7 @@ class BinanceAccount:
             b.error += "; position closed at market"
         self._fail(b, b.error, False)
 
-    async def _cancel_algo_quiet(self, cid: str) -> bool:
+    async def _cancel_algo_quiet(self, cid: str, attempts: int = 3) -> bool:
         """Cancels an algo order by client id; True if we cancelled it, False if it was gone or finished."""
         try:
             await with_clock_retry(
@@ -611,7 +611,9 @@ class BinanceAccount:
         except OutcomeUnknown:
             found = await self._lookup_algo(cid)
             if found is not None and found.get("algoStatus") == "NEW":
-                return await self._cancel_algo_quiet(cid)
+                if attempts <= 1:
+                    raise
+                return await self._cancel_algo_quiet(cid, attempts - 1)
             return found is not None and found.get("algoStatus") == "CANCELED"
 
     # ------------------------------------------------------------------ user stream
