@@ -9,6 +9,7 @@ from the trend-start candle's."""
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, insort
 from typing import Any, ClassVar
 
 from analysis_service.engine.candle import Candle
@@ -36,11 +37,14 @@ class Magnets:
         self.magnets: list[Magnet] = []
         self.max_id = 0
         self.version = 0
+        # the magnets' prices, sorted: most candles touch none, found by one bisect
+        self._sorted: list[float] = []
 
     def add(self, price: float, weight: int, candle: Candle, kind: str, io: AnalyzerIO) -> None:
         self.max_id += 1
         m = Magnet(price, weight, candle, self.max_id, kind)
         self.magnets.append(m)
+        insort(self._sorted, price)
         self.version += 1
         if io.annotate:
             io.debug.hline(candle, price, **self._line(None, m))
@@ -58,9 +62,14 @@ class Magnets:
     def remove_touched(self, candle: Candle, io: AnalyzerIO) -> int:
         lo = candle.low
         hi = candle.high
+        ps = self._sorted
+        i = bisect_left(ps, lo)
+        if i == len(ps) or ps[i] > hi:
+            return 0
         touched = [m for m in self.magnets if lo <= m.price <= hi]
         if touched:
             self.magnets = [m for m in self.magnets if not (lo <= m.price <= hi)]
+            self._sorted = sorted(m.price for m in self.magnets)
             self.version += 1
             if io.annotate:
                 for m in touched:

@@ -38,7 +38,10 @@ class PrevSwing(Analyzer):
                 self.highs.insert(0, wf["candle"])
             if wf["type"] == "low":
                 self.lows.insert(0, wf["candle"])
-        self.forget_before(candle.open_time - self.tf_len * self.max_candles)
+        t = candle.open_time - self.tf_len * self.max_candles
+        # forget_before, only when the oldest kept swing is actually old
+        if (self.highs and self.highs[-1].open_time <= t) or (self.lows and self.lows[-1].open_time <= t):
+            self.forget_before(t)
         io.flags["prev_swing"] = self
 
     def _from_time(self, max_candles_back: int) -> int:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any, ClassVar
 
 from analysis_service.engine.candle import Candle
@@ -19,19 +20,16 @@ class Prices(Analyzer):
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
         self.max_candles: int = self.params["max_candles"]
-        self.highs: list[float] = []
-        self.lows: list[float] = []
+        # bounded deques: appending drops the oldest (list-like: count, len, iteration, indexing)
+        self.highs: deque[float] = deque(maxlen=self.max_candles)
+        self.lows: deque[float] = deque(maxlen=self.max_candles)
         self.prev: Candle | None = None
 
     def add_candle(self, candle: Candle, io: AnalyzerIO) -> None:
         prev = self.prev
         if prev is not None:
             self.highs.append(prev.high)
-            if len(self.highs) > self.max_candles:
-                del self.highs[0]
             self.lows.append(prev.low)
-            if len(self.lows) > self.max_candles:
-                del self.lows[0]
         self.prev = candle
         io.flags["prices"] = self
 

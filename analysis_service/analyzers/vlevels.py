@@ -181,30 +181,43 @@ class VLevels(Analyzer):
         self.level_id = 0
         self.version = 0  # bumped on every change, so consumers can cache
         self._min_time = 0  # earliest point time over all levels
+        self._limit: int | None = None  # LEVEL_LIMIT_MS of the ticker's timeframe
 
     def requires(self) -> tuple[str, ...]:
         return ("hl_trend", "hills", "extremum")
 
     def add_candle(self, candle: Candle, io: AnalyzerIO) -> None:
-        self.forget_before(candle.open_time - LEVEL_LIMIT_MS[candle.timeframe])
+        limit = self._limit
+        if limit is None:
+            limit = self._limit = LEVEL_LIMIT_MS[candle.timeframe]
+        t = candle.open_time - limit
+        if self._min_time <= t and self.levels:
+            self.forget_before(t)
         flags = io.flags
-        atr = flag_get(flags, "atr14")
-        c = flags.get("hills.new.low")
-        if c:
-            self._add(True, c.open_time, c.low, atr, HILL_WEIGHT, c, io)
-        c = flags.get("hills.new.high")
-        if c:
-            self._add(False, c.open_time, c.high, atr, HILL_WEIGHT, c, io)
-        c = flags.get("hl_trend.new.high")
-        if c:
-            self._add(False, c.open_time, c.high, atr, TREND_WEIGHT, c, io)
-        c = flags.get("hl_trend.new.low")
-        if c:
-            self._add(True, c.open_time, c.low, atr, TREND_WEIGHT, c, io)
+        get = flags.get
+        hl = get("hills.new.low")
+        hh = get("hills.new.high")
+        th = get("hl_trend.new.high")
+        tl = get("hl_trend.new.low")
+        if hl or hh or th or tl:
+            atr = flag_get(flags, "atr14")
+            if hl:
+                self._add(True, hl.open_time, hl.low, atr, HILL_WEIGHT, hl, io)
+            if hh:
+                self._add(False, hh.open_time, hh.high, atr, HILL_WEIGHT, hh, io)
+            if th:
+                self._add(False, th.open_time, th.high, atr, TREND_WEIGHT, th, io)
+            if tl:
+                self._add(True, tl.open_time, tl.low, atr, TREND_WEIGHT, tl, io)
         flags["vlevels"] = self
-        high = io.get_htf("vlevels")
-        if high is not None:
-            flags["vlevels_high"] = high
+        htf_id = io.htf_id
+        if htf_id is not None:
+            # io.get_htf, inlined: the higher timeframe ticker's current vlevels
+            ht = io.engine.flags.tickers.get(htf_id)
+            if ht is not None:
+                high = ht.get("vlevels")
+                if high is not None:
+                    flags["vlevels_high"] = high
 
     def _add(
         self, bounce_up: bool, time: int, y: float, atr: float | None, weight: int, candle: Candle, io: AnalyzerIO
@@ -243,11 +256,20 @@ class VLevels(Analyzer):
     def forget_before(self, time: int) -> None:
         if self._min_time > time or not self.levels:
             return
-        before = [(lvl.id, len(lvl.points)) for lvl in self.levels]
-        self.levels = [lvl for lvl in self.levels if lvl.forget_before(time)]
-        if before != [(lvl.id, len(lvl.points)) for lvl in self.levels]:
+        kept = []
+        changed = False
+        for lvl in self.levels:
+            if lvl.min_time > time:
+                kept.append(lvl)
+                continue
+            # it holds a point at or before `time`, which it drops
+            changed = True
+            if lvl.forget_before(time):
+                kept.append(lvl)
+        self.levels = kept
+        if changed:
             self.version += 1
-        self._min_time = min((lvl.min_time for lvl in self.levels), default=0)
+        self._min_time = min((lvl.min_time for lvl in kept), default=0)
 
     # --- consumer side (strategies, taggers) -----------------------------------------
 

@@ -14,6 +14,7 @@ earlier in the same box (`needs`); otherwise it stays incremental.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -58,15 +59,9 @@ class Series:
         self.n = n = len(self.candles)
         self.cobj = np.empty(n, dtype=object)
         self.cobj[:] = self.candles
-        cols = np.array([(c.open, c.high, c.low, c.close, c.volume) for c in self.candles], dtype=np.float64).reshape(
-            n, 5
-        )
         self.src: dict[str, F64] = {
-            "o": np.ascontiguousarray(cols[:, 0]),
-            "h": np.ascontiguousarray(cols[:, 1]),
-            "l": np.ascontiguousarray(cols[:, 2]),
-            "c": np.ascontiguousarray(cols[:, 3]),
-            "v": np.ascontiguousarray(cols[:, 4]),
+            code: np.fromiter(map(attrgetter(attr), self.candles), np.float64, n)
+            for code, attr in (("o", "open"), ("h", "high"), ("l", "low"), ("c", "close"), ("v", "volume"))
         }
         self.num: dict[str, Any] = {}
         if n:
@@ -99,6 +94,15 @@ class Slot:
         self.sparse = sparse
 
 
+def _scatter(length: int, idx: npt.NDArray[np.int64], values: list[Any]) -> list[Any]:
+    """A list of `length` Nones with `values` at `idx`."""
+    if not values:
+        return [None] * length
+    arr = np.full(length, None, dtype=object)
+    arr[idx] = values
+    return arr.tolist()  # type: ignore[no-any-return]
+
+
 def _floats(a: F64, first: int) -> Chunk:
     def chunk(lo: int, hi: int) -> list[Any]:
         vals: list[Any] = a[lo:hi].tolist()
@@ -123,23 +127,19 @@ def _candles_at(s: Series, mask: npt.NDArray[np.bool_], offset: int) -> Chunk:
     """The candle `offset` before each candle where mask is set, else None."""
 
     def chunk(lo: int, hi: int) -> list[Any]:
-        out: list[Any] = [None] * (hi - lo)
-        cands = s.candles
-        for j in np.flatnonzero(mask[lo:hi]).tolist():
-            out[j] = cands[lo + j - offset]
-        return out
+        idx = np.flatnonzero(mask[lo:hi])
+        return _scatter(hi - lo, idx, s.cobj[idx + (lo - offset)].tolist())
 
     return chunk
 
 
-def _candle_refs(s: Series, idx: npt.NDArray[np.int64]) -> Chunk:
+def _candle_refs(s: Series, ref: npt.NDArray[np.int64]) -> Chunk:
+    """The candle at index ref[i] on each candle i, None where ref is -1."""
+
     def chunk(lo: int, hi: int) -> list[Any]:
-        out: list[Any] = [None] * (hi - lo)
-        cands = s.candles
-        part = idx[lo:hi]
-        for j in np.flatnonzero(part >= 0).tolist():
-            out[j] = cands[int(part[j])]
-        return out
+        part = ref[lo:hi]
+        idx = np.flatnonzero(part >= 0)
+        return _scatter(hi - lo, idx, s.cobj[part[idx]].tolist())
 
     return chunk
 
@@ -314,19 +314,21 @@ class MACDFSpec(Spec):
 
     def compute(self, s: Series) -> None:
         a = self.a
-        present, dval, dint, mval, mint, rcode, *self.state = K.macdf(s.num["macd.h"], s.num["macd.m"], a.swlen)
-        rs = ("", "ds", "db")
+        _present, dval, dint, mval, mint, rcode, *self.state = K.macdf(s.num["macd.h"], s.num["macd.m"], a.swlen)
+        rs = np.array(["", "ds", "db"], dtype=object)
+        dobj = dval.astype(object)
+        dobj[dint] = 0  # the seed's integer 0 before the first switch and after the count runs out
+        mobj = mval.astype(object)
+        mobj[mint] = 0
 
         def chunk(lo: int, hi: int) -> list[Any]:
-            out: list[Any] = [None] * (hi - lo)
-            dv = dval[lo:hi].tolist()
-            di = dint[lo:hi].tolist()
-            mv = mval[lo:hi].tolist()
-            mi = mint[lo:hi].tolist()
-            rc = rcode[lo:hi].tolist()
-            for j in np.flatnonzero(present[lo:hi]).tolist():
-                out[j] = {"d": 0 if di[j] else dv[j], "m": 0 if mi[j] else mv[j], "r": rs[rc[j]]}
-            return out
+            vals: list[Any] = [
+                {"d": d, "m": m, "r": r}
+                for d, m, r in zip(dobj[lo:hi].tolist(), mobj[lo:hi].tolist(), rs[rcode[lo:hi]].tolist(), strict=True)
+            ]
+            if lo == 0 and vals:
+                vals[0] = None  # the first candle only seeds the previous sign
+            return vals
 
         self.slots = [Slot("macdf", chunk, 1)]
 
@@ -344,19 +346,17 @@ class ExtremumSpec(Spec):
         e = K.extremum(s.src["o"], s.src["h"], s.src["l"], s.src["c"])
         s.num["extremum"] = e
 
+        kinds = ["low" if x & 4 else "high" for x in range(8)]
+        highs = [bool(x & 1) for x in range(8)]
+        lows = [bool(x & 2) for x in range(8)]
+
         def chunk(lo: int, hi: int) -> list[Any]:
-            out: list[Any] = [None] * (hi - lo)
-            cands = s.candles
-            part = e[lo:hi].tolist()
-            for j in np.flatnonzero(e[lo:hi]).tolist():
-                x = part[j]
-                out[j] = {
-                    "type": "low" if x & 4 else "high",
-                    "high": bool(x & 1),
-                    "low": bool(x & 2),
-                    "candle": cands[lo + j - 1],
-                }
-            return out
+            idx = np.flatnonzero(e[lo:hi])
+            vals = [
+                {"type": kinds[x], "high": highs[x], "low": lows[x], "candle": c}
+                for x, c in zip(e[lo + idx].tolist(), s.cobj[idx + (lo - 1)].tolist(), strict=True)
+            ]
+            return _scatter(hi - lo, idx, vals)
 
         self.slots = [Slot("extremum", chunk, sparse=True)]
 
@@ -371,13 +371,15 @@ class WFractalsSpec(Spec):
     def compute(self, s: Series) -> None:
         w = K.wfractals(s.src["h"], s.src["l"])
 
+        kinds = [None, "high", "low"]
+
         def chunk(lo: int, hi: int) -> list[Any]:
-            out: list[Any] = [None] * (hi - lo)
-            cands = s.candles
-            part = w[lo:hi].tolist()
-            for j in np.flatnonzero(w[lo:hi]).tolist():
-                out[j] = {"type": "high" if part[j] == 1 else "low", "candle": cands[lo + j - 2]}
-            return out
+            idx = np.flatnonzero(w[lo:hi])
+            vals = [
+                {"type": kinds[x], "candle": c}
+                for x, c in zip(w[lo + idx].tolist(), s.cobj[idx + (lo - 2)].tolist(), strict=True)
+            ]
+            return _scatter(hi - lo, idx, vals)
 
         self.slots = [Slot("wfractals", chunk, sparse=True)]
 

@@ -161,7 +161,11 @@ def test_failing_analyzer_in_batch_mode(tmp_path: Path, annotate: bool) -> None:
     for batch in (False, True):
         engine = Engine([BTC], ["1h"], names, registry=reg, annotate=False, batch=batch)
         snaps: list[Any] = []
-        engine.on_candle.append(lambda t, c, snaps=snaps: snaps.append(snapshot(t.flags)))
+
+        def keep(t: Any, c: Candle, snaps: list[Any] = snaps) -> None:
+            snaps.append(snapshot(t.flags))
+
+        engine.on_candle.append(keep)
         engine.prepare_history({"BTCUSDT-1h": series})
         for c in series:
             engine.process_candle(c)
@@ -198,7 +202,11 @@ def test_sequencer_history_batch_equals_incremental_across_timeframes(annotate: 
     for batch in (False, True):
         engine = Engine([BTC], tfs, INDICATORS, annotate=annotate, batch=batch)
         snaps: list[Any] = []
-        engine.on_candle.append(lambda t, c, snaps=snaps: snaps.append((t.id, snapshot(t.flags))))
+
+        def keep(t: Any, c: Candle, snaps: list[Any] = snaps) -> None:
+            snaps.append((t.id, snapshot(t.flags)))
+
+        engine.on_candle.append(keep)
         Sequencer(engine).run_rows({"BTCUSDT": rows})
         assert engine.errors == []
         out.append((engine, snaps))
