@@ -170,6 +170,47 @@ def _order_cmp(op: str) -> Callable[[Any, Any], bool]:
     return cmp
 
 
+_NO_CONSTANT = object()
+
+
+def _constant(value: Any) -> Getter:
+    def get(o: Any) -> Any:
+        return value
+
+    get.constant = value  # type: ignore[attr-defined]
+    return get
+
+
+def _any_of(parts: list[Getter]) -> Getter:
+    # bool(None) is False: values need no conversion before and/or (None, 0, '' are false).
+    if len(parts) == 2:
+        a, b = parts
+        return lambda o: bool(a(o)) or bool(b(o))
+
+    def any_of(o: Any) -> bool:
+        # A plain loop: any() over a generator costs a frame per call on this hot path.
+        for p in parts:  # noqa: SIM110
+            if p(o):
+                return True
+        return False
+
+    return any_of
+
+
+def _all_of(parts: list[Getter]) -> Getter:
+    if len(parts) == 2:
+        a, b = parts
+        return lambda o: bool(a(o)) and bool(b(o))
+
+    def all_of(o: Any) -> bool:
+        for p in parts:  # noqa: SIM110
+            if not p(o):
+                return False
+        return True
+
+    return all_of
+
+
 def _truthy(value: Any) -> bool:
     return bool(value) if value is not None else False
 
@@ -276,7 +317,7 @@ class _Parser:
         self.depth -= 1
         if len(parts) == 1:
             return parts[0]
-        return lambda o: any(_truthy(p(o)) for p in parts)
+        return _any_of(parts)
 
     def and_expr(self) -> Getter:
         parts = [self.not_expr()]
@@ -285,7 +326,7 @@ class _Parser:
             parts.append(self.not_expr())
         if len(parts) == 1:
             return parts[0]
-        return lambda o: all(_truthy(p(o)) for p in parts)
+        return _all_of(parts)
 
     def not_expr(self) -> Getter:
         if self.is_word("not") or self.is_op("!"):
@@ -293,7 +334,7 @@ class _Parser:
             self.enter()
             inner = self.not_expr()
             self.depth -= 1
-            return lambda o: not _truthy(inner(o))
+            return lambda o: not inner(o)
         return self.comparison()
 
     def comparison(self) -> Getter:
@@ -317,6 +358,14 @@ class _Parser:
 
     @staticmethod
     def make_cmp(op: str, left: Getter, right: Getter) -> Getter:
+        constant = getattr(right, "constant", _NO_CONSTANT)
+        if op in ("==", "===") and isinstance(constant, str):
+            # The common `tag('X') == 'P'`: plain string equality first, loose rules only for other types.
+            def eq_text(o: Any) -> bool:
+                v = left(o)
+                return v == constant if v.__class__ is str else loose_eq(v, constant)
+
+            return eq_text
         if op in ("==", "==="):
             return lambda o: loose_eq(left(o), right(o))
         if op in ("!=", "!=="):
@@ -370,8 +419,7 @@ class _Parser:
         tok = self.tok
         if tok.kind in ("num", "str"):
             self.advance()
-            value = tok.value
-            return lambda o: value
+            return _constant(tok.value)
         if self.is_op("-"):
             self.advance()
             if self.tok.kind != "num":

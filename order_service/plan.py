@@ -177,11 +177,10 @@ class PlanEngine:
                     continue
             if quantity <= 0:
                 continue
-            order = Order(entry, quantity, stake, self.deposit)
             tags: dict[str, Tag] = {}
+            order = Order(entry, quantity, stake, self.deposit, 0.0, tags)
             for tag_fn in taggers:
                 tags.update(tag_fn(order, self))
-            order.tags = tags
             candidates.append(order)
         accept = self.accept
         accepted = candidates if accept is None else [o for o in candidates if accept(o)]
