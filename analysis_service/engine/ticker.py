@@ -23,7 +23,7 @@ from analysis_service.engine.timeframes import HTF
 if TYPE_CHECKING:
     from analysis_service.engine.candle import Candle
     from analysis_service.engine.engine import Engine
-    from analysis_service.fast.plan import TickerPlan
+    from analysis_service.fast.plan import Segment, TickerPlan
 
 
 class Ticker:
@@ -50,6 +50,8 @@ class Ticker:
         self.debug.series = [(a.id, a.CHART) for a in box if a.CHART]
         self.plan: TickerPlan | None = None
         self.processed = 0
+        self._batch_calls: list[Callable[[Candle, AnalyzerIO], None]] = []
+        self._seg_slots: list[tuple[int, Segment]] = []  # positions of segment writers in _batch_calls
         self._refresh()
 
     def _refresh(self) -> None:
@@ -82,8 +84,10 @@ class Ticker:
         plan = self.plan
         assert plan is not None
         calls: list[Callable[[Candle, AnalyzerIO], None]] = []
+        self._seg_slots = []
         for seg, i in plan.layout:
             if seg is not None:
+                self._seg_slots.append((len(calls), seg))
                 calls.append(seg.call)
             else:
                 a = self.box[i]
@@ -131,14 +135,9 @@ class Ticker:
         if plan is not None:
             pos = plan.pos
             if pos < plan.n and plan.seq[pos] is candle:
-                if pos >= plan.hi:
-                    plan.load(pos)
-                    self._plan_calls()
-                plan.j = pos - plan.lo
-                plan.pos = pos + 1
-            else:
-                self.leave_batch()
-                plan = None
+                self._add_batch(candle, is_live, plan, pos)
+                return
+            self.leave_batch()
         self.processed += 1
         candles = self.candles
         candles.append(candle)
@@ -152,23 +151,40 @@ class Ticker:
         flags = {"is_live": is_live}
         self.engine.flags.tickers[self.id] = flags
         io.flags = flags
-        if plan is not None:
-            if self.debug.enabled:
-                self.debug.snapshots[candle.open_time] = flags
-            self._run_batch(candle, io)
-        elif self.debug.enabled:
+        if self.debug.enabled:
             self.debug.snapshots[candle.open_time] = flags
             self._run_annotated(candle, io)
         else:
             self._run(candle, io)
 
-    def _run_batch(self, candle: Candle, io: AnalyzerIO) -> None:
+    def _add_batch(self, candle: Candle, is_live: bool, plan: TickerPlan, pos: int) -> None:
+        """`add_candle` for the next announced candle: the same steps, one call list."""
+        if pos >= plan.hi:
+            plan.load(pos)
+            for k, seg in self._seg_slots:
+                self._batch_calls[k] = seg.call
+        plan.j = pos - plan.lo
+        plan.pos = pos + 1
+        self.processed += 1
+        candles = self.candles
+        candles.append(candle)
+        debug = self.debug
+        if len(candles) > self.window:
+            t = candles.popleft().open_time
+            for a in self._forgetters:
+                a.forget_before(t)
+            debug.forget_before(t)
+        io = self.io
+        io.candle = candle
+        flags = {"is_live": is_live}
+        self.engine.flags.tickers[self.id] = flags
+        io.flags = flags
+        if debug.enabled:
+            debug.snapshots[candle.open_time] = flags
         try:
             for call in self._batch_calls:
                 call(candle, io)
         except Exception as exc:
-            plan = self.plan
-            assert plan is not None
             index = self._culprit(exc)
             # analyzers before the culprit are done with this candle, the rest are not
             self.leave_batch(plan.pos, plan.pos - 1, index)

@@ -480,10 +480,15 @@ class HLTrendSpec(Spec):
         nl_first = np.where(low_first, nl, -1)
         nl_last = np.where(low_first, -1, nl)
 
+        trend = td != 0
+        swings = np.abs(ud)
+
         def dense(lo: int, hi: int) -> list[Any]:
             return [
-                {"trend": t != 0, "direction": t, "swings": abs(u), "bias": u}
-                for t, u in zip(td[lo:hi].tolist(), ud[lo:hi].tolist(), strict=True)
+                {"trend": a, "direction": b, "swings": c, "bias": d}
+                for a, b, c, d in zip(
+                    trend[lo:hi].tolist(), td[lo:hi].tolist(), swings[lo:hi].tolist(), ud[lo:hi].tolist(), strict=True
+                )
             ]
 
         self.slots = [
