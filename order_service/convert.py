@@ -107,6 +107,7 @@ def entry_from_pb(pb: analysis_pb2.Entry) -> Entry:
         is_limit=pb.is_limit,
         tags=tags_from_pb(list(pb.tags)),
         raw=pb.SerializeToString(),
+        by_price_update=pb.opened_by_price_update,
     )
 
 

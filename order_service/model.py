@@ -153,6 +153,8 @@ class Entry:
     is_limit: bool = False
     tags: dict[str, Tag] = field(default_factory=dict)
     raw: bytes = b""  # the API message as received (every field, flags included)
+    # A limit entry triggered by a price update (not stored: only batching on arrival needs it).
+    by_price_update: bool = False
     # Arrival order inside the VM: the plan replays opens and closes in exactly this order.
     open_seq: int = 0
     close_seq: int = 0

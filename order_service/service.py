@@ -428,6 +428,8 @@ class OrderService:
                 e = op.entry
                 if e.id in entries:
                     continue
+                if batch and batch[-1].by_price_update != e.by_price_update:
+                    flush()  # the seed turns limits triggered by a price update into orders apart
                 e.open_seq = seq.open()
                 entries[e.id] = e
                 w.new_entries.append(e)
