@@ -16,8 +16,9 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -104,10 +105,14 @@ def _die_with_parent() -> None:
 
 class Supervisor:
     def __init__(self, specs: Sequence[ChildSpec], env: dict[str, str] | None = None,
-                 out: Callable[[str], Any] = print) -> None:
+                 out: Callable[[str], Any] = print,
+                 after_ready: Callable[[asyncio.Event], Coroutine[Any, Any, None]] | None = None,
+                 log_dir: Path | None = None) -> None:
         self.children = [Child(spec) for spec in specs]
         self.env = env if env is not None else dict(os.environ)
         self.out = out
+        self.after_ready = after_ready  # e.g. the terminal dashboard, stopped with the suite
+        self.log_dir = log_dir  # children's stderr goes to <log_dir>/<name>.log when set
         self.stopping = asyncio.Event()
 
     async def run(self, ready_timeout: float = 60.0) -> None:
@@ -133,6 +138,8 @@ class Supervisor:
                     log.info("suite ready", extra={"event": "suite_ready",
                                                    "startup_s": round(time.monotonic() - started, 2)})
                 self.out(self.table())
+            if self.after_ready is not None and not self.stopping.is_set():
+                tasks.append(asyncio.create_task(self.after_ready(self.stopping), name="after_ready"))
             await self.stopping.wait()
         finally:
             self.stopping.set()
@@ -177,9 +184,17 @@ class Supervisor:
         if self.stopping.is_set():
             return
         child.healthy.clear()
-        child.proc = await asyncio.create_subprocess_exec(
-            *child.spec.argv, env=self.env, start_new_session=True, preexec_fn=_die_with_parent,
-        )
+        stderr: Any = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            stderr = (self.log_dir / f"{child.spec.name}.log").open("ab")
+        try:
+            child.proc = await asyncio.create_subprocess_exec(
+                *child.spec.argv, env=self.env, start_new_session=True, preexec_fn=_die_with_parent, stderr=stderr,
+            )
+        finally:
+            if stderr is not None:
+                stderr.close()  # the child holds its own copy
         if child.started_at:
             child.restarts += 1
         child.started_at = time.monotonic()
