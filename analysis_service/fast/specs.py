@@ -316,15 +316,15 @@ class MACDFSpec(Spec):
         a = self.a
         _present, dval, dint, mval, mint, rcode, *self.state = K.macdf(s.num["macd.h"], s.num["macd.m"], a.swlen)
         rs = np.array(["", "ds", "db"], dtype=object)
-        dobj = dval.astype(object)
-        dobj[dint] = 0  # the seed's integer 0 before the first switch and after the count runs out
-        mobj = mval.astype(object)
-        mobj[mint] = 0
 
         def chunk(lo: int, hi: int) -> list[Any]:
+            dobj = dval[lo:hi].astype(object)
+            dobj[dint[lo:hi]] = 0  # the seed's integer 0 before the first switch and after the count runs out
+            mobj = mval[lo:hi].astype(object)
+            mobj[mint[lo:hi]] = 0
             vals: list[Any] = [
                 {"d": d, "m": m, "r": r}
-                for d, m, r in zip(dobj[lo:hi].tolist(), mobj[lo:hi].tolist(), rs[rcode[lo:hi]].tolist(), strict=True)
+                for d, m, r in zip(dobj.tolist(), mobj.tolist(), rs[rcode[lo:hi]].tolist(), strict=True)
             ]
             if lo == 0 and vals:
                 vals[0] = None  # the first candle only seeds the previous sign
