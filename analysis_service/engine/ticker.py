@@ -51,6 +51,7 @@ class Ticker:
         self.plan: TickerPlan | None = None
         self.processed = 0
         self._batch_calls: list[Callable[[Candle, AnalyzerIO], None]] = []
+        self._flag_store: dict[str, dict[str, Any]] = {}
         self._seg_slots: list[tuple[int, Segment]] = []  # positions of segment writers in _batch_calls
         self._refresh()
 
@@ -77,6 +78,7 @@ class Ticker:
         if not plan.specs:
             return False
         self.plan = plan
+        self._flag_store = self.engine.flags.tickers
         self._plan_calls()
         return True
 
@@ -173,11 +175,14 @@ class Ticker:
             t = candles.popleft().open_time
             for a in self._forgetters:
                 a.forget_before(t)
-            debug.forget_before(t)
+            if debug.enabled:
+                debug.forget_before(t)
+            else:
+                debug.forgot_before = t  # nothing stored to prune
         io = self.io
         io.candle = candle
         flags = {"is_live": is_live}
-        self.engine.flags.tickers[self.id] = flags
+        self._flag_store[self.id] = flags
         io.flags = flags
         if debug.enabled:
             debug.snapshots[candle.open_time] = flags
