@@ -415,7 +415,7 @@ class ImpulseSpec(Spec):
 
     def compute(self, s: Series) -> None:
         atr = _nan_to_zero(s.num["atr14"])
-        bits, gy0, gy1, *self.state = K.impulse(
+        bits, _gy0, _gy1, *self.state = K.impulse(
             s.src["o"], s.src["h"], s.src["l"], s.src["c"], s.src["v"], atr, AVG_CANDLES, AVG_CANDLES - 1
         )
 
@@ -424,7 +424,13 @@ class ImpulseSpec(Spec):
             cands = s.candles
             for j in np.flatnonzero(bits[lo:hi] & 32).tolist():
                 i = lo + j
-                out[j] = {"y0": float(gy0[i]), "y1": float(gy1[i]), "candle": cands[i - 1]}
+                pp, prev, cur = cands[i - 2], cands[i - 1], cands[i]
+                # the candles' own attribute values (not the float64 copies): same objects, same types
+                if prev.open < prev.close:
+                    y0, y1 = pp.high, cur.low
+                else:
+                    y0, y1 = cur.high, pp.low
+                out[j] = {"y0": y0, "y1": y1, "candle": prev}
             return out
 
         self.slots = [

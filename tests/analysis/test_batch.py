@@ -216,3 +216,17 @@ def test_sequencer_history_batch_equals_incremental_across_timeframes(annotate: 
         for tid, t in e0.tickers.items():
             assert repr(e1.tickers[tid].debug.get()) == repr(t.debug.get()), tid
     assert any(math.isfinite(v) for k, v in e1.ticker("BTCUSDT", "1m").flags.items() if k == "emac200")
+
+
+def test_integer_candle_values_keep_their_types() -> None:
+    """Aggregated candles may carry JSON integers (the sequencer copies raw highs/lows):
+    flags built from candle values (impulse.gap y0/y1) keep the candle's own objects."""
+    rnd = random.Random(0)
+    series = [
+        Candle(c.open_time, int(c.open), int(c.high), int(c.low), int(c.close), c.volume, c.close_time, c.symbol, "1h")
+        for c in random_series(rnd, 400)
+    ]
+    _, exp = replay(series, None, INDICATORS)
+    _, got = replay(series, len(series), INDICATORS)
+    assert_same(got, exp)
+    assert any(k == "impulse.gap" for snap in got for k, _ in snap)
