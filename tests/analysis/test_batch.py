@@ -111,14 +111,15 @@ def test_all_indicators_are_batched_and_the_rest_stay_incremental() -> None:
     assert incremental == {"prev_swing", "vlevels", "magnets", "prices"}
 
 
-def test_unexpected_candle_leaves_batch_mode_with_the_right_state() -> None:
+@pytest.mark.parametrize("cut", [0, 1, 2, 200])
+def test_unexpected_candle_leaves_batch_mode_with_the_right_state(cut: int) -> None:
     rnd = random.Random(11)
     series = random_series(rnd, 300)
     other = random_series(random.Random(12), 300)
-    # the history announced is `series`, but from candle 200 on `other`'s candles arrive
-    mixed = series[:200] + [
+    # the history announced is `series`, but from candle `cut` on `other`'s candles arrive
+    mixed = series[:cut] + [
         Candle(c.open_time, c.open, c.high, c.low, c.close, c.volume, c.close_time, c.symbol, c.timeframe)
-        for c in other[200:]
+        for c in other[cut:]
     ]
     exp_engine = Engine([BTC], ["1h"], INDICATORS, annotate=False, batch=False)
     exp: list[Any] = []
