@@ -24,10 +24,10 @@ run: $(STAMP)
 	$(if $(MARKET),PARAYOK_MARKET=$(MARKET)) $(BIN)/python -m parayok up
 
 # Test tools from outside PyPI: headless Chromium (Debian) and the Node clients (npm lockfile).
-NODE_DEPS := tests/web/node/node_modules/.installed
+NODE_DEPS := tests/web/node/node_modules/.installed tests/e2e/node/node_modules/.installed
 
-$(NODE_DEPS): tests/web/node/package-lock.json
-	cd tests/web/node && npm ci --no-audit --no-fund --silent
+tests/%/node/node_modules/.installed: tests/%/node/package-lock.json
+	cd tests/$*/node && npm ci --no-audit --no-fund --silent
 	touch $@
 
 test-deps: $(DEVSTAMP) $(NODE_DEPS)

@@ -19,7 +19,7 @@ import socketio
 from notify_service.testing import running_botapi
 from parayok.bootstrap import wait_serving
 from parayok.v1 import broker_pb2, broker_pb2_grpc, common_pb2, orders_pb2, orders_pb2_grpc
-from tests.conftest import PYTHON, free_port
+from tests.conftest import PYTHON, ROOT, free_port
 
 CHAT = 4242
 SYMBOLS = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"]
@@ -37,6 +37,22 @@ async def wait_for(predicate, timeout: float, what: str, step: float = 0.5):  # 
             return result
         await asyncio.sleep(step)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+async def node_client_calls_the_api(env: dict[str, str], vm_id: str) -> None:
+    node_dir = ROOT / "tests" / "e2e" / "node"
+    if not (node_dir / "node_modules" / "@grpc" / "grpc-js").is_dir():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=node_dir, check=True, timeout=300)
+    proc = await asyncio.create_subprocess_exec(
+        "node", str(node_dir / "client.js"), str(ROOT / "proto"), env["PARAYOK_CANDLE_ADDR"],
+        env["PARAYOK_ORDER_ADDR"], vm_id, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 0, err.decode()
+    reply = json.loads(out)
+    assert reply["candles"] == 24
+    assert reply["total"] > 0 and len(reply["entries"]) == 5
+    assert all(e["symbol"] in SYMBOLS and e["side"] in ("SIDE_BUY", "SIDE_SELL") for e in reply["entries"])
+    assert reply["event"]["vm_id"] == vm_id and reply["event"]["kind"]
 
 
 async def test_history_to_live_bracket_telegram_and_socketio(suite_env: dict[str, str], tmp_path: Path) -> None:
@@ -120,6 +136,9 @@ async def test_history_to_live_bracket_telegram_and_socketio(suite_env: dict[str
             # exchange_sim itself holds the position's protection (one stop and one take per open bracket).
             async with aiohttp.ClientSession() as http, http.get(f"{sim_url}/_sim/state") as resp:
                 assert resp.status == 200
+
+            # Another language, with nothing but proto/: a Node.js client of the running suite.
+            await node_client_calls_the_api(env, vm.id)
 
             async def telegram_told() -> bool:
                 return any(("Long" in t or "Short" in t) and real.real.symbol in t for t in telegram.texts(CHAT))
