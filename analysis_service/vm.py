@@ -9,7 +9,7 @@ then the phase end — and yields domain events after each pulse.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,17 +149,47 @@ class VmRun:
 
     async def run(self, source: AsyncIterator[SourceEvent]) -> AsyncIterator[Any]:
         """Consumes the pulse stream; yields Progress, PriceEvent, the sink's entry events,
-        AnalyzerError, PulseEnd and LiveSwitch, in pulse order."""
-        engine = self.engine
+        AnalyzerError, PulseEnd and LiveSwitch, in pulse order.
+
+        History is gathered until it ends (the live switch, or the end of the stream) and then
+        announced to the engine before it is processed, so that indicators that are pure functions
+        of the series are computed in batch; the events and their order are the same as candle by
+        candle. Live pulses are processed as they come."""
+        history: list[PulseBatchData] = []
         async for event in source:
             if isinstance(event, Progress):
                 yield event
                 continue
             if isinstance(event, LiveSwitch):
+                for item in self._process(history, announce=True):
+                    yield item
+                history = []
                 self.live = True
-                engine.switch_live()
+                self.engine.switch_live()
                 yield event
                 continue
+            if not self.live:
+                history.append(event)
+                continue
+            for item in self._process([event], announce=False):
+                yield item
+        for item in self._process(history, announce=True):
+            yield item
+
+    def _process(self, batches: list[PulseBatchData], announce: bool) -> Iterator[Any]:
+        engine = self.engine
+        candles = [
+            [Candle(b.open_time[i], b.open[i], b.high[i], b.low[i], b.close[i], b.volume[i], b.close_time[i],
+                    b.symbols[b.candle_symbol[i]], b.candle_timeframe[i]) for i in range(len(b.open_time))]
+            for b in batches
+        ]
+        if announce and candles:
+            sequences: dict[str, list[Candle]] = {}
+            for batch in candles:
+                for c in batch:
+                    sequences.setdefault(f"{c.symbol}-{c.timeframe}", []).append(c)
+            engine.prepare_history(sequences)
+        for event, batch_candles in zip(batches, candles, strict=True):
             pi = ci = 0
             for p, pulse_time in enumerate(event.pulse_time):
                 for _ in range(event.price_count[p]):
@@ -170,16 +200,11 @@ class VmRun:
                                      event.price_close[pi])
                     pi += 1
                 for _ in range(event.candle_count[p]):
-                    engine.process_candle(Candle(
-                        event.open_time[ci], event.open[ci], event.high[ci], event.low[ci], event.close[ci],
-                        event.volume[ci], event.close_time[ci], event.symbols[event.candle_symbol[ci]],
-                        event.candle_timeframe[ci]))
+                    engine.process_candle(batch_candles[ci])
                     ci += 1
                 if event.closed[p]:
                     engine.phase_end(pulse_time)
-                for item in self._drain():
-                    yield item
+                yield from self._drain()
                 if event.closed[p]:
                     self.last_pulse = pulse_time
                     yield PulseEnd(pulse_time, self.live)
-
