@@ -48,7 +48,7 @@ def run_config(vm: analysis_pb2.VmAnalysisConfig) -> RunConfig:
         vm_id=vm.vm_id, symbols=tuple(vm.symbols),
         timeframes=tuple(timeframe_name(t, "vm.timeframes") for t in vm.timeframes),
         analyzers=tuple(vm.analyzers), from_ms=vm.from_ms, to_ms=vm.to_ms, live=vm.live,
-        annotations=vm.annotations, flags_snapshot=vm.flags_snapshot,
+        annotations=vm.annotations, flags_snapshot=vm.flags_snapshot, all_pulses=vm.all_pulses,
     )
     config.check()
     return config

@@ -34,6 +34,7 @@ class RunConfig:
     live: bool = False
     annotations: bool = False
     flags_snapshot: bool = True
+    all_pulses: bool = False  # report every history pulse (price updates and pulse ends), not only busy ones
 
     def check(self) -> None:
         if not self.vm_id:
@@ -190,21 +191,26 @@ class VmRun:
                     sequences.setdefault(f"{c.symbol}-{c.timeframe}", []).append(c)
             engine.prepare_history(sequences)
         for event, batch_candles in zip(batches, candles, strict=True):
+            every = self.live or self.config.all_pulses
+            last = len(event.pulse_time) - 1
             pi = ci = 0
             for p, pulse_time in enumerate(event.pulse_time):
                 for _ in range(event.price_count[p]):
                     sym = event.symbols[event.price_symbol[pi]]
                     engine.price_update(sym, pulse_time, event.price_low[pi], event.price_high[pi],
                                         event.price_close[pi])
-                    yield PriceEvent(sym, pulse_time, event.price_low[pi], event.price_high[pi],
-                                     event.price_close[pi])
+                    if every:
+                        yield PriceEvent(sym, pulse_time, event.price_low[pi], event.price_high[pi],
+                                         event.price_close[pi])
                     pi += 1
                 for _ in range(event.candle_count[p]):
                     engine.process_candle(batch_candles[ci])
                     ci += 1
                 if event.closed[p]:
                     engine.phase_end(pulse_time)
-                yield from self._drain()
+                drained = self._drain()
+                yield from drained
                 if event.closed[p]:
                     self.last_pulse = pulse_time
-                    yield PulseEnd(pulse_time, self.live)
+                    if every or drained or p == last:
+                        yield PulseEnd(pulse_time, self.live)

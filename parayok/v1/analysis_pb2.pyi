@@ -20,7 +20,7 @@ REJECT_REASON_DUPLICATE_ACTIVE_ID: RejectReason
 REJECT_REASON_BAD_ORDER_PARAMS: RejectReason
 
 class VmAnalysisConfig(_message.Message):
-    __slots__ = ("vm_id", "symbols", "timeframes", "analyzers", "params", "from_ms", "to_ms", "live", "annotations", "flags_snapshot")
+    __slots__ = ("vm_id", "symbols", "timeframes", "analyzers", "params", "from_ms", "to_ms", "live", "annotations", "flags_snapshot", "all_pulses")
     class ParamsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -38,6 +38,7 @@ class VmAnalysisConfig(_message.Message):
     LIVE_FIELD_NUMBER: _ClassVar[int]
     ANNOTATIONS_FIELD_NUMBER: _ClassVar[int]
     FLAGS_SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
+    ALL_PULSES_FIELD_NUMBER: _ClassVar[int]
     vm_id: str
     symbols: _containers.RepeatedScalarFieldContainer[str]
     timeframes: _containers.RepeatedScalarFieldContainer[_common_pb2.Timeframe]
@@ -48,7 +49,8 @@ class VmAnalysisConfig(_message.Message):
     live: bool
     annotations: bool
     flags_snapshot: bool
-    def __init__(self, vm_id: _Optional[str] = ..., symbols: _Optional[_Iterable[str]] = ..., timeframes: _Optional[_Iterable[_Union[_common_pb2.Timeframe, str]]] = ..., analyzers: _Optional[_Iterable[str]] = ..., params: _Optional[_Mapping[str, _struct_pb2.Struct]] = ..., from_ms: _Optional[int] = ..., to_ms: _Optional[int] = ..., live: _Optional[bool] = ..., annotations: _Optional[bool] = ..., flags_snapshot: _Optional[bool] = ...) -> None: ...
+    all_pulses: bool
+    def __init__(self, vm_id: _Optional[str] = ..., symbols: _Optional[_Iterable[str]] = ..., timeframes: _Optional[_Iterable[_Union[_common_pb2.Timeframe, str]]] = ..., analyzers: _Optional[_Iterable[str]] = ..., params: _Optional[_Mapping[str, _struct_pb2.Struct]] = ..., from_ms: _Optional[int] = ..., to_ms: _Optional[int] = ..., live: _Optional[bool] = ..., annotations: _Optional[bool] = ..., flags_snapshot: _Optional[bool] = ..., all_pulses: _Optional[bool] = ...) -> None: ...
 
 class RunRequest(_message.Message):
     __slots__ = ("vm",)

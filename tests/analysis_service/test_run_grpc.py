@@ -57,7 +57,7 @@ async def test_run_streams_prices_and_pulse_ends_in_order_then_flags_are_readabl
     kinds: list[str] = []
     pulse_ends: list[int] = []
     prices: list[tuple[str, int]] = []
-    async for event in stack.stub.Run(analysis_pb2.RunRequest(vm=config())):
+    async for event in stack.stub.Run(analysis_pb2.RunRequest(vm=config(all_pulses=True))):
         kind = event.WhichOneof("event") or ""
         kinds.append(kind)
         if kind == "pulse_end":
@@ -81,6 +81,25 @@ async def test_run_streams_prices_and_pulse_ends_in_order_then_flags_are_readabl
         vm_id="vm1", ticker=common_pb2.TickerRef(symbol="BTCUSDT", timeframe=H1)))
     assert notes.annotations and all(a.time_ms < SIM_START for a in notes.annotations)
     assert {a.kind for a in notes.annotations} >= {analysis_pb2.Annotation.KIND_ONCHART}
+
+
+async def test_history_reports_only_busy_pulses_unless_asked(stack: AnalysisStack) -> None:
+    ends: list[int] = []
+    busy: set[int] = set()
+    kinds: set[str] = set()
+    async for event in stack.stub.Run(analysis_pb2.RunRequest(vm=config(vm_id="quiet", annotations=False))):
+        kind = event.WhichOneof("event") or ""
+        kinds.add(kind)
+        if kind == "pulse_end":
+            ends.append(event.pulse_end.pulse_time_ms)
+        elif kind == "entry_opened":
+            busy.add(event.entry_opened.opened_at_ms)
+        elif kind == "entry_closed":
+            busy.add(event.entry_closed.close_time_ms)
+    assert "price" not in kinds
+    assert ends[-1] == SIM_START - 1 and ends == sorted(ends)
+    assert busy <= set(ends)  # every pulse that produced an entry event is ended explicitly
+    assert len(ends) < 48 * 12  # and quiet pulses are not
 
 
 async def test_list_analyzers_describes_every_analyzer(stack: AnalysisStack) -> None:
