@@ -13,6 +13,7 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs
 
+import engineio.packet
 import socketio
 from aiohttp import web
 
@@ -44,6 +45,14 @@ class Sio4Transport:
 
     async def broadcast(self, room: str, event: str, data: Any) -> None:
         await self.sio.emit(event, data, room=room)
+
+
+def _eio4_message(event: str, data: wire.Raw) -> engineio.packet.Packet:
+    """An Engine.IO v4 message carrying a Socket.IO v5 event on ``/``, encoded now (the packet keeps its
+    encoding in ``encode_cache`` and hands it to every later send)."""
+    pkt = engineio.packet.Packet(engineio.packet.MESSAGE, data="2" + wire.dumps([event, data]))
+    pkt.encode_cache = wire.Utf8Text(pkt.encode())
+    return pkt
 
 
 def build_app(settings: WebSettings) -> tuple[web.Application, socketio.AsyncServer]:
@@ -98,7 +107,15 @@ def build_app(settings: WebSettings) -> tuple[web.Application, socketio.AsyncSer
         if reply is None:
             return None
         name, data = reply
-        await sio.emit(name, data, to=sid)
+        if isinstance(data, wire.Raw):
+            # A cached chart: every requester in the cache window gets the same Engine.IO packet, encoded
+            # (JSON, Socket.IO and Engine.IO framing, UTF-8) once instead of once per reply.
+            eio_sid = sio.manager.eio_sid_from_sid(sid, "/")
+            if eio_sid is None:
+                return None
+            await sio.eio.send_packet(eio_sid, data.packet(("eio4", name), lambda: _eio4_message(name, data)))
+        else:
+            await sio.emit(name, data, to=sid)
         return data  # also the ack, for clients that ask for one
 
     async def socket_io(request: web.Request) -> web.StreamResponse:

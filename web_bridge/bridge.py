@@ -188,6 +188,8 @@ class Bridge:
             if len(self._charts) > 256:
                 for k in [k for k, c in self._charts.items() if c.expires < now]:
                     del self._charts[k]
+        if cached.task.done():  # the common case under load: no shield future per reply
+            return cached.task.result()
         return await asyncio.shield(cached.task)
 
     async def _chart(self, vm_id: str, symbol: str, tf: str, limit: int, around: int, payload: Json) -> Raw:

@@ -438,6 +438,9 @@ class Eio3Server:
         if reply is None:
             return
         name, data = reply
-        sock.send("42" + wire.dumps([name, data]))
+        if isinstance(data, wire.Raw):  # a cached chart: one packet for every requester in the cache window
+            sock.send(data.packet(("eio3", name), lambda: wire.Utf8Text("42" + wire.dumps([name, data]))))
+        else:
+            sock.send("42" + wire.dumps([name, data]))
         if ack is not None:
             sock.send(f"43{ack}" + wire.dumps([data]))

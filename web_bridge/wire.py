@@ -17,22 +17,54 @@ from __future__ import annotations
 import json as _json
 import re
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .protocol import Fractional
 
+T = TypeVar("T")
 _TOKEN = secrets.token_hex(8)
 _MARKED = f'"\\u0000{_TOKEN}:'
 _MARK_RE = re.compile(re.escape(_MARKED) + r'(\d+)\\u0000"')
 
 
 class Raw:
-    """JSON text to embed as is."""
+    """JSON text to embed as is.
 
-    __slots__ = ("text",)
+    A Raw value is shared by every client that asks for the same chart within the cache window, so the
+    transports also keep here the whole packet they build around it (:meth:`packet`): the ~130 kB frame is
+    then written once per chart, not once per reply."""
+
+    __slots__ = ("_packets", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self._packets: dict[Any, Any] = {}
+
+    def packet(self, key: Any, build: Callable[[], T]) -> T:
+        """The packet ``build()`` makes for this value, built once per ``key``."""
+        try:
+            return self._packets[key]  # type: ignore[no-any-return]
+        except KeyError:
+            out = self._packets[key] = build()
+            return out
+
+
+class Utf8Text(str):
+    """Text whose UTF-8 bytes are computed once: aiohttp's ``send_str`` calls ``.encode("utf-8")`` on
+    every send, a 130 kB copy per reply for a shared chart packet."""
+
+    def __new__(cls, text: str) -> Utf8Text:
+        obj = super().__new__(cls, text)
+        obj._utf8 = text.encode("utf-8")
+        return obj
+
+    _utf8: bytes
+
+    def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        if encoding.lower().replace("-", "").replace("_", "") == "utf8":
+            return self._utf8
+        return str.encode(self, encoding, errors)
 
 
 def dumps(obj: Any, **kw: Any) -> str:
