@@ -64,6 +64,8 @@ def make_filter(plan: Plan) -> Predicate | None:
     expression = compile_expression(plan.expression) if plan.expression.strip() else None
     if not (symbols or timeframes or strategies or tags or expression):
         return None
+    if expression is not None and not (symbols or timeframes or strategies or tags):
+        return expression  # one call less per order on the replay path
 
     def accept(order: Order) -> bool:
         e = order.entry
@@ -94,6 +96,10 @@ class PlanEngine:
         self.accept = make_filter(plan)
         self.taggers = taggers_pkg.discover()
         self._tag_fns = [t.tags for t in self.taggers]
+        # With exactly the built-in taggers, add_entries computes their tags inline (same results).
+        self.fast = self.taggers == _builtin_taggers()
+        self._tag_sets: dict[tuple[object, ...], dict[str, Tag]] = {}
+        self._fixed = plan.stake_mode == StakeMode.FIXED  # enum comparison is slow enough to hoist
         self.deposit = plan.start_sum
         self.orders: dict[str, Order] = {}
         self.active: dict[str, Order] = {}
@@ -150,6 +156,96 @@ class PlanEngine:
 
     def add_entries(self, entries: Sequence[Entry]) -> list[Order]:
         """Entries opened at one pulse → the orders the plan accepts (seed: addEntries)."""
+        if self.fast:
+            return self._add_entries_fast(entries)
+        return self._add_entries_generic(entries)
+
+    def _tag_set(self, key: tuple[object, ...], order: Order) -> dict[str, Tag]:
+        """The merged tags of the built-in taggers for one combination of their outcomes.
+
+        Orders share these dicts (a handful of combinations exist), so order tags are never mutated.
+        The first order with a combination is tagged by the taggers themselves, which keeps the
+        merge order and values exactly those of the generic path.
+        """
+        tags: dict[str, Tag] = {}
+        for tag_fn in self._tag_fns:
+            tags.update(tag_fn(order, self))
+        self._tag_sets[key] = tags
+        return tags
+
+    def _add_entries_fast(self, entries: Sequence[Entry]) -> list[Order]:
+        """add_entries with the built-in taggers inlined: runs once per entry of the history on every SetPlan.
+
+        Must stay equal to _add_entries_generic (tests/orders/test_plan.py compares both on random histories).
+        """
+        p = self.plan
+        deposit = self.deposit
+        if self._fixed:
+            stake = p.stake_fixed
+        else:
+            stake = deposit * p.stake_percent
+            if stake < 1:
+                return []
+        usd = stake * p.leverage
+        if usd <= 0:
+            return []
+        leverage = p.leverage
+        mrg_pass_always = not leverage > 0
+        rules_cache = self._rules
+        by_symbol, by_tf, by_strategy = self.by_symbol, self.by_timeframe, self.by_strategy
+        tag_sets = self._tag_sets
+        accept = self.accept
+        accepted: list[Order] = []
+        for entry in entries:
+            price = entry.entry_price
+            if price <= 0:
+                continue
+            quantity = usd / price
+            symbol = entry.symbol
+            rules = rules_cache[symbol] if symbol in rules_cache else self._symbol_rules(symbol)
+            if rules is not None:
+                step, units, scale, min_qty = rules
+                quantity = math.floor(quantity / step + 0.5) * units / scale
+                if quantity < min_qty:
+                    continue
+            if quantity <= 0:
+                continue
+            # MRG (taggers/mrg.py): 1 = pass, 0 = fail, None = no tag.
+            mrg: int | None
+            if mrg_pass_always:
+                mrg = 1
+            else:
+                tag = entry.tags.get("MAXLSS")
+                max_loss_percent = tag.value if tag is not None else None
+                if not max_loss_percent or isinstance(max_loss_percent, str):
+                    mrg = None
+                else:
+                    usd_in_game = quantity * price
+                    mrg = 1 if abs(max_loss_percent / 100 * usd_in_game) <= usd_in_game / leverage else 0
+            k2 = (symbol, entry.timeframe)
+            key = (
+                mrg,
+                not by_strategy.get((symbol, entry.timeframe, entry.strategy)),
+                not by_symbol.get(symbol),
+                not by_tf.get(k2),
+            )
+            order = Order(entry, quantity, stake, deposit, 0.0, _NO_TAGS, "", False)
+            tags = tag_sets.get(key)
+            order.tags = tags if tags is not None else self._tag_set(key, order)
+            if accept is None or accept(order):
+                accepted.append(order)
+        orders, active = self.orders, self.active
+        for order in accepted:
+            e = order.entry
+            orders[e.id] = order
+            active[e.id] = order
+            k1, k2, k3 = e.symbol, (e.symbol, e.timeframe), (e.symbol, e.timeframe, e.strategy)
+            by_symbol[k1] = by_symbol.get(k1, 0) + 1
+            by_tf[k2] = by_tf.get(k2, 0) + 1
+            by_strategy[k3] = by_strategy.get(k3, 0) + 1
+        return accepted
+
+    def _add_entries_generic(self, entries: Sequence[Entry]) -> list[Order]:
         candidates: list[Order] = []
         taggers = self._tag_fns
         p = self.plan
@@ -225,6 +321,43 @@ class PlanEngine:
         self.by_strategy[(e.symbol, e.timeframe, e.strategy)] -= 1
         return order
 
+    def feed(self, steps: Iterable[Step]) -> None:
+        """The whole history, step by step: close_entry and add_entries with the closes inlined.
+
+        Runs once per entry of the history on every SetPlan; must stay equal to calling
+        close_entry / add_entries one by one (the incremental path; tests compare both).
+        """
+        active_pop = self.active.pop
+        by_symbol, by_tf, by_strategy = self.by_symbol, self.by_timeframe, self.by_strategy
+        p = self.plan
+        cost_sell, cost_buy = p.cost_sell_percent, p.cost_buy_percent
+        add = self.add_entries
+        deposit = self.deposit
+        for step in steps:
+            closes = step.closes
+            if closes:
+                for e in closes:
+                    order = active_pop(e.id, None)
+                    if order is None:
+                        continue
+                    order.entry = e
+                    q = order.quantity
+                    bought = q * e.entry_price
+                    sold = q * (e.close_price or e.current_price)
+                    commission = sold * cost_sell + bought * cost_buy
+                    gain = (sold - bought - commission) if e.side == "buy" else (bought - sold - commission)
+                    order.gain = gain
+                    deposit += gain
+                    order.wallet = deposit
+                    order.closed = True
+                    symbol, timeframe = e.symbol, e.timeframe
+                    by_symbol[symbol] -= 1
+                    by_tf[(symbol, timeframe)] -= 1
+                    by_strategy[(symbol, timeframe, e.strategy)] -= 1
+                self.deposit = deposit
+            if step.opens:
+                add(step.opens)
+
     def update_entry(self, entry: Entry) -> None:
         """A newer copy of an active entry (e.g. after a reconnect): orders point at the newest."""
         order = self.orders.get(entry.id)
@@ -279,6 +412,16 @@ def history_steps(entries: Iterable[Entry]) -> list[Step]:
     return steps
 
 
+# Placeholder tags of an order under construction (replaced before the order is used; never mutated).
+_NO_TAGS: dict[str, Tag] = {}
+
+
+def _builtin_taggers() -> tuple[object, ...]:
+    from order_service.taggers import mrg, same, same_sym, same_tf
+
+    return (mrg.TAGGER, same.TAGGER, same_sym.TAGGER, same_tf.TAGGER)
+
+
 class SeqCounter:
     """Hands out arrival sequence numbers: consecutive within a batch of opens, a gap before each batch."""
 
@@ -321,11 +464,7 @@ def replay(plan: Plan, rules: RulesLookup, entries: Iterable[Entry], steps: list
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for step in history_steps(entries) if steps is None else steps:
-            for e in step.closes:
-                engine.close_entry(e)
-            if step.opens:
-                engine.add_entries(step.opens)
+        engine.feed(history_steps(entries) if steps is None else steps)
     finally:
         if was_enabled:
             gc.enable()

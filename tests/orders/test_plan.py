@@ -217,3 +217,45 @@ def test_replay_equals_incremental_processing_and_is_idempotent() -> None:
     assert all(live.orders[i].same_as(again.orders[i]) for i in live.orders)
     assert 0 < len(again.orders) < len(entries)
     assert again.deposit != plan.start_sum
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        Plan(),
+        Plan(stake_mode=StakeMode.PERCENT, tags={"SAME": "P"}, expression="tag('MRG') == 'P' or side == 'sell'"),
+        Plan(stake_mode=StakeMode.PERCENT, stake_percent=0.2, tags={"SAME-SYM": "P", "NYC": "P"}),
+        Plan(leverage=50.0, expression="tag('MRG') == 'F' or side == 'buy'"),
+        Plan(leverage=3.0, symbols=["BTCUSDT", "XRPUSDT"], expression="tag('SAME-TF') == 'P' and tag('MRG') != 'F'"),
+        Plan(timeframes=["5m"], strategies=["s2"], tags={"MRG": "F"}),
+    ],
+)
+def test_inlined_taggers_and_replay_loop_equal_the_generic_path(plan: Plan) -> None:
+    entries, steps = random_history(3000, seed=11)
+    rng = random.Random(3)
+    for e in entries:  # every MAXLSS shape the margin tagger distinguishes
+        shape = rng.choice(["keep", "keep", "none", "text", "zero"])
+        if shape == "none":
+            e.tags.pop("MAXLSS", None)
+        elif shape in ("text", "zero"):
+            e.tags["MAXLSS"] = Tag("x" if shape == "text" else 0.0)
+    generic = PlanEngine(plan, RULES.get)
+    generic.fast = False
+    for closes, opens in steps:
+        for e in closes:
+            generic.close_entry(e)
+        generic.add_entries(opens)
+    fast = replay(plan, RULES.get, entries)
+    assert fast.fast
+    assert fast.deposit == generic.deposit
+    assert list(fast.orders) == list(generic.orders)
+    assert list(fast.active) == list(generic.active)
+    for i, o in generic.orders.items():
+        f = fast.orders[i]
+        assert f.same_as(o) and list(f.tags.items()) == list(o.tags.items())
+    assert (fast.by_symbol, fast.by_timeframe, fast.by_strategy) == (
+        generic.by_symbol,
+        generic.by_timeframe,
+        generic.by_strategy,
+    )
+    assert len(generic.orders) > 0
