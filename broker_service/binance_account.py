@@ -413,9 +413,12 @@ class BinanceAccount:
             return
         b.filled_quantity = float(filled)
         b.average_entry_price = float(dec(found.get("avgPrice") or "0"))
-        # The fill and the next step in one commit: the legs may be sent after it.
+        # The fill and the next step in one commit: the legs may be sent after it. Relaxed (fsynced by the
+        # group commit): should a power cut lose it, the bracket is back at entry_sending, whose resume looks
+        # the entry and then the legs up by their client ids before sending anything.
         b.step = "legs_sending"
-        self.store.save_bracket(b)
+        with self.store.relaxed():
+            self.store.save_bracket(b)
         crash_point("entry_filled", b.client_order_id)
 
     async def _entry_final(self, b: Bracket, res: dict[str, Any]) -> dict[str, Any]:
@@ -540,7 +543,8 @@ class BinanceAccount:
             return
         b.state = "OPEN"
         b.step = "open"
-        with self.store.transaction():
+        # Relaxed for the same reason (resuming legs_sending finds both legs); readers hear of it once fsynced.
+        with self.store.relaxed(), self.store.transaction():
             self.store.save_bracket(b)
             self._emit_bracket(b)
 
@@ -624,22 +628,27 @@ class BinanceAccount:
         await self.reconcile()
 
     async def _on_stream(self, msg: dict[str, Any]) -> None:
+        # The exchange's updates are committed (relaxed) before anything acts on them and fsynced by a group
+        # commit off the event loop; a power cut may lose the last few, which the REST reconcile on restart
+        # covers (positions, legs, balances).
         kind = msg.get("e")
         t = int(msg.get("E") or now_ms())
-        if kind == "ORDER_TRADE_UPDATE":
-            info = order_from_stream(msg.get("o", {}))
-            eid = self.store.append_event(self.id, "order", info, handled=False)
-            await self._handle_order(info)
-            self.store.mark_handled(eid)
-        elif kind == "ALGO_UPDATE":
-            info = algo_from_stream(msg.get("o", {}), t)
-            eid = self.store.append_event(self.id, "order", info, handled=False)
+        if kind in ("ORDER_TRADE_UPDATE", "ALGO_UPDATE"):
+            o = msg.get("o", {})
+            info = order_from_stream(o) if kind == "ORDER_TRADE_UPDATE" else algo_from_stream(o, t)
+            if not self._acts_on(info):
+                # Nothing to do for it (most updates: entries, new legs): one commit, nothing to replay.
+                with self.store.relaxed():
+                    self.store.append_event(self.id, "order", info)
+                return
+            with self.store.relaxed():
+                eid = self.store.append_event(self.id, "order", info, handled=False)
             await self._handle_order(info)
             self.store.mark_handled(eid)
         elif kind == "ACCOUNT_UPDATE":
             a = msg.get("a", {})
             reason = str(a.get("m", ""))
-            with self.store.transaction():
+            with self.store.relaxed(), self.store.transaction():
                 for bal in a.get("B", []):
                     asset = str(bal.get("a", ""))
                     wb = float(bal.get("wb") or 0)
@@ -649,6 +658,17 @@ class BinanceAccount:
                     self.store.append_event(self.id, "balance", BalanceChange(asset, wb, change, reason))
                 for p in a.get("P", []):
                     self.store.append_event(self.id, "position", position_from_stream(p))
+
+    def _acts_on(self, info: OrderInfo) -> bool:
+        """Whether :meth:`_handle_order` would act on this update (decided without awaiting, so the
+        answer still holds when the event is written)."""
+        if info.is_algo:
+            if info.status not in ("CANCELED", "EXPIRED"):
+                return False
+        elif info.status != "FILLED":
+            return False
+        b = self.store.bracket_by_leg(self.id, info.client_order_id)
+        return b is not None and b.state == "OPEN"
 
     async def _handle_order(self, info: OrderInfo) -> None:
         """OCO: a filled stop cancels the take and vice versa. Idempotent (replayed after restarts)."""

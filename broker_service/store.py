@@ -7,9 +7,11 @@ restart (even after SIGKILL) resumes from what was written. One process owns the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -60,12 +62,21 @@ class BrokerStore:
         self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(f"PRAGMA synchronous={synchronous}")
+        self.synchronous = synchronous
         self.db.executescript(SCHEMA)
         self._changed = asyncio.Event()
         self._waiters: set[asyncio.Event] = set()
+        self._relaxed_depth = 0
+        self._unsynced = False  # relaxed commits not yet fsynced
+        self._notify_after_sync = False
+        self._syncer: asyncio.Task[None] | None = None
+        self._wal_fd = -1
 
     def close(self) -> None:
-        self.db.close()
+        self.db.close()  # the last connection checkpoints the WAL into the database (with fsync)
+        if self._wal_fd >= 0:
+            os.close(self._wal_fd)
+            self._wal_fd = -1
 
     # -- brackets
     def save_bracket(self, b: Bracket) -> None:
@@ -97,9 +108,11 @@ class BrokerStore:
         return None if row is None else Bracket.from_dict(json.loads(row[0]))
 
     def bracket_by_leg(self, account_id: str, leg_cid: str) -> Bracket | None:
+        # Two index lookups: with the account_id prefix SQLite turns one OR query into a scan of the account.
         row = self.db.execute(
-            "SELECT data FROM brackets WHERE account_id=? AND (stop_cid=? OR take_cid=?)",
-            (account_id, leg_cid, leg_cid),
+            "SELECT data FROM brackets WHERE account_id=? AND stop_cid=?"
+            " UNION ALL SELECT data FROM brackets WHERE account_id=? AND take_cid=? LIMIT 1",
+            (account_id, leg_cid, account_id, leg_cid),
         ).fetchone()
         return None if row is None else Bracket.from_dict(json.loads(row[0]))
 
@@ -125,11 +138,17 @@ class BrokerStore:
             "INSERT INTO events (account_id, time_ms, kind, data, handled) VALUES (?,?,?,?,?)",
             (account_id, now_ms(), kind, data, int(handled)),
         )
-        self._notify()
+        if self._relaxed_depth:
+            # Readers hear of it once it is durable (see relaxed()).
+            self._notify_after_sync = True
+        else:
+            self._notify()
         return int(cur.lastrowid or 0)
 
     def mark_handled(self, event_id: int) -> None:
-        self.db.execute("UPDATE events SET handled=1 WHERE event_id=?", (event_id,))
+        # A lost mark only replays an idempotent handler after a power cut: no fsync of its own.
+        with self.relaxed():
+            self.db.execute("UPDATE events SET handled=1 WHERE event_id=?", (event_id,))
 
     def unhandled(self, account_id: str) -> list[AccountEvent]:
         rows = self.db.execute(
@@ -185,6 +204,70 @@ class BrokerStore:
             " ON CONFLICT (account_id, key) DO UPDATE SET value=excluded.value",
             (account_id, key, json.dumps(value)),
         )
+
+    @contextlib.contextmanager
+    def relaxed(self) -> Iterator[None]:
+        """Commits inside skip FULL's fsync (they survive a killed process, not a power cut) — only for
+        writes whose loss the exchange lookups on restart repair. Never hold it across an ``await``: the
+        setting is the connection's, and another task's commit must not inherit it. WAL is append-only, so the next FULL
+        commit makes them durable too, and nothing written after them is ever durable without them."""
+        if self.synchronous == "NORMAL" or self.db.in_transaction:
+            yield
+            return
+        if self._relaxed_depth == 0:
+            self.db.execute("PRAGMA synchronous=NORMAL")
+        self._relaxed_depth += 1
+        try:
+            yield
+        finally:
+            self._relaxed_depth -= 1
+            if self._relaxed_depth == 0:
+                self.db.execute(f"PRAGMA synchronous={self.synchronous}")
+                self._sync_soon()
+
+    def _sync_soon(self) -> None:
+        """Group commit: one fsync of the WAL, in a worker thread, covers every relaxed commit so far
+        (the event loop never waits on the disk for them); stream readers are woken after it."""
+        self._unsynced = True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._sync_now()
+            return
+        if self._syncer is None or self._syncer.done():
+            self._syncer = loop.create_task(self._sync_pending())
+
+    async def _sync_pending(self) -> None:
+        while self._unsynced:  # commits made while an fsync ran need one more
+            self._unsynced = False
+            notify, self._notify_after_sync = self._notify_after_sync, False
+            fd = self._wal()
+            if fd >= 0:
+                try:
+                    await asyncio.to_thread(os.fsync, fd)
+                except OSError:
+                    if self._wal_fd >= 0:
+                        raise
+                    return  # closed meanwhile; closing synced the WAL
+            if notify:
+                self._notify()
+
+    def _sync_now(self) -> None:
+        self._unsynced = False
+        fd = self._wal()
+        if fd >= 0:
+            os.fsync(fd)
+        if self._notify_after_sync:
+            self._notify_after_sync = False
+            self._notify()
+
+    def _wal(self) -> int:
+        if self._wal_fd < 0:
+            try:
+                self._wal_fd = os.open(f"{self.path}-wal", os.O_RDONLY)
+            except FileNotFoundError:
+                return -1
+        return self._wal_fd
 
     def transaction(self) -> sqlite3.Connection:
         """``with store.transaction():`` groups writes into one commit."""
