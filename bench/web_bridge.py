@@ -1,8 +1,9 @@
 """web_bridge under load: 200 concurrent Socket.IO clients each requesting get_chart of 1,000 candles in
-a loop (p50/p99 latency, replies/s), then push fan-out of one entry event to the 200 clients (p99
-delivery latency).
+a loop (p50/p99 latency, replies/s), then the same clients with a think time between requests (a second
+figure: the closed loop is saturated by design), then push fan-out of one entry event to the 200 clients
+(p99 delivery latency).
 
-    .venv/bin/python bench/web_bridge.py [--clients 200] [--seconds 10] [--pushes 20]
+    .venv/bin/python bench/web_bridge.py [--clients 200] [--seconds 10] [--think 0.25] [--pushes 20]
 
 Three processes: the backends (the real candle_service on exchange_sim with a chDB store in a temporary
 folder, plus the gRPC doubles of analysis/order/broker services from tests/web), the bridge itself
@@ -16,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -159,6 +161,34 @@ async def run(args: argparse.Namespace, info: dict[str, str], url: str) -> None:
           f"{len(latencies) / wall:.0f} replies/s, p50 {pct(latencies, 0.5):.1f} ms, "
           f"p99 {pct(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms")
 
+    if args.think > 0:
+        # The loop above is a closed loop: each client asks again the instant its reply lands, so 200 clients
+        # keep the bridge saturated and latency is ~clients / throughput (Little's law), whatever a reply
+        # costs. paraclient asks for a chart when its user switches tickers; this second figure gives each
+        # client a think time (uniform 0..2×think s) between requests: the latency of a loaded, not
+        # saturated, bridge. Same clients, same request, same reply; only the pacing differs.
+        latencies.clear()
+        rng = random.Random(1)
+
+        async def paced(c: RawClient) -> None:
+            q = c.queue("chart")
+            await asyncio.sleep(rng.uniform(0, 2 * args.think))
+            while time.perf_counter() < stop_at:
+                t0 = time.perf_counter()
+                await c.emit("get_chart", {"tickerId": "BTCUSDT-1h"})
+                t1, size = await asyncio.wait_for(q.get(), 60)
+                assert size > 100_000
+                latencies.append((t1 - t0) * 1000)
+                await asyncio.sleep(rng.uniform(0, 2 * args.think))
+
+        stop_at = time.perf_counter() + args.seconds
+        started = time.perf_counter()
+        await asyncio.gather(*(paced(c) for c in clients))
+        wall = time.perf_counter() - started
+        print(f"get_chart with {args.think:g} s mean think time, {len(clients)} clients, {wall:.1f} s: "
+              f"{len(latencies)} replies, {len(latencies) / wall:.0f} replies/s, p50 {pct(latencies, 0.5):.1f} ms, "
+              f"p99 {pct(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms")
+
     delivery: list[float] = []
     for _ in range(args.pushes):  # push fan-out: one entry_opened event to every client
         t0 = time.perf_counter()
@@ -178,6 +208,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--pushes", type=int, default=20)
+    parser.add_argument("--think", type=float, default=0.25,
+                        help="mean think time of the second, paced figure (0: skip it)")
     parser.add_argument("--serve-backends", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_backends:

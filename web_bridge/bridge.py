@@ -49,6 +49,10 @@ class Forbidden(Exception):
 class _Cached:
     expires: float
     task: asyncio.Task[Raw]
+    next: _Cached | None = None  # the chart's next version, being made while this one is still served
+
+    def servable(self) -> bool:
+        return self.task.done() and not self.task.cancelled() and self.task.exception() is None
 
 
 class VmDirectory:
@@ -181,7 +185,17 @@ class Bridge:
         key = (vm_id, symbol, tf, limit, around)
         now = time.monotonic()
         cached = self._charts.get(key)
-        if cached is None or cached.expires < now or (cached.task.done() and cached.task.exception()):
+        if cached is not None and cached.expires < now:
+            # Stale while revalidating: making a chart (two gRPC calls, 1,000 candles to JSON) takes tens of
+            # ms; every requester would wait for it once per ttl. The previous chart is served meanwhile, for
+            # at most one more ttl (a backend that does not answer then gets its error to the clients).
+            fresh = cached.next
+            if fresh is None or (fresh.task.done() and not fresh.servable()):
+                task = asyncio.ensure_future(self._chart(vm_id, symbol, tf, limit, around, payload))
+                fresh = cached.next = _Cached(now + self.chart_ttl, task)
+            if fresh.task.done() or not cached.servable() or now - cached.expires >= self.chart_ttl:
+                cached = self._charts[key] = fresh
+        if cached is None or (cached.task.done() and not cached.servable()):
             # Concurrent requests for the same chart share one pair of calls and one encoding.
             task = asyncio.ensure_future(self._chart(vm_id, symbol, tf, limit, around, payload))
             cached = self._charts[key] = _Cached(now + self.chart_ttl, task)

@@ -3,11 +3,14 @@ v4, websocket and long-polling), against the real candle_service and gRPC double
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 
 from parayok.v1 import common_pb2, orders_pb2
 
-from .conftest import Stack, v4_client
+from .conftest import Stack, eventually, v4_client
 from .doubles import E_ACTIVE, E_ALT, E_WON, HOUR, SIM_START
 from .shapes import TABLE, check_candles
 
@@ -129,3 +132,43 @@ async def test_report_errors_are_the_seeds_error_row(stack: Stack) -> None:
             {"periodName": "unknown interval"}]
         rows = await c.request("get_orders_report", {"dateFrom": "yesterday", "interval": "d"}, "orders_report")
         assert len(rows) == 1 and "dateFrom" in rows[0]["periodName"]
+
+
+async def test_clients_asking_for_the_same_chart_share_one_encoded_packet(stack: Stack) -> None:
+    """Within the cache window, requesters of one chart (websocket and polling alike) get the same reply,
+    from one pair of backend calls and one Engine.IO packet encoded once."""
+    payload = {"tickerId": "BTCUSDT-1h", "limit": 777}  # a chart no other test asks for
+    before = len(stack.calls.of("GetAnnotations"))
+    async with v4_client(stack.url) as a, v4_client(stack.url) as b, v4_client(stack.url, transports=["polling"]) as c:
+        replies = await asyncio.gather(*(x.request("get_chart", payload, "chart") for x in (a, b, c)))
+    check_candles(replies[0]["candles"], 777, HOUR)
+    assert replies[1] == replies[0] and replies[2] == replies[0]
+    assert len(stack.calls.of("GetAnnotations")) - before == 1
+    (cached,) = [c for k, c in stack.hub.bridge._charts.items() if k[3] == 777]
+    raw = cached.task.result()
+    assert list(raw._packets) == [("eio4", "chart")]
+    packet = raw._packets[("eio4", "chart")]
+    assert packet.encode() == '42["chart",' + raw.text + "]"
+
+
+async def test_an_expired_chart_is_served_while_its_next_version_is_made(stack: Stack) -> None:
+    payload = {"tickerId": "BTCUSDT-1h", "limit": 778}
+    bridge = stack.hub.bridge
+    async with v4_client(stack.url) as c:
+        first = await c.request("get_chart", payload, "chart")
+        (key,) = [k for k in bridge._charts if k[3] == 778]
+        old = bridge._charts[key]
+        before = len(stack.calls.of("GetAnnotations"))
+        old.expires = time.monotonic() - 0.001  # just expired: served as is, the next version made meanwhile
+        assert await c.request("get_chart", payload, "chart") == first
+        assert bridge._charts[key] is old and old.next is not None
+        await eventually(lambda: old.next is not None and old.next.task.done())
+        assert len(stack.calls.of("GetAnnotations")) == before + 1
+        assert await c.request("get_chart", payload, "chart") == first  # same candles: the store did not move
+        newer = bridge._charts[key]
+        assert newer is old.next
+        # expired for longer than one more ttl: the client waits for a fresh chart instead
+        newer.expires = time.monotonic() - 2 * bridge.chart_ttl
+        check_candles((await c.request("get_chart", payload, "chart"))["candles"], 778, HOUR)
+        assert bridge._charts[key] is newer.next
+        assert len(stack.calls.of("GetAnnotations")) == before + 2
