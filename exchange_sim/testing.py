@@ -267,6 +267,7 @@ async def _subprocess_sim(
 ) -> AsyncIterator[SimHandle]:
     port = free_port()
     args = [sys.executable, "-m", "exchange_sim", "--port", str(port), "--seed", str(seed), "--speed", str(speed)]
+    args.append("--no-access-log")  # its output is discarded anyway
     if start:
         args += ["--start", start]
     if hedge:
