@@ -142,11 +142,52 @@ class Account:
             self.positions[key] = Position(symbol, side)
         return self.positions[key]
 
+    # Orders that may still be open, so that a long session does not rescan its whole history on every
+    # request: an order never reopens, so the closed ones are dropped as they are met. Rebuilt by a full
+    # scan whenever ``orders``/``algos`` grew behind add_order/add_algo's back.
+    _maybe_open: dict[int, Order] = field(default_factory=dict, repr=False)
+    _maybe_open_algos: dict[int, AlgoOrder] = field(default_factory=dict, repr=False)
+    _tracked: tuple[int, int] = (0, 0)
+
+    def add_order(self, o: Order) -> None:
+        self._sync_tracking()
+        self.orders[o.order_id] = o
+        self._maybe_open[o.order_id] = o
+        self._tracked = (len(self.orders), len(self.algos))
+
+    def add_algo(self, a: AlgoOrder) -> None:
+        self._sync_tracking()
+        self.algos[a.algo_id] = a
+        self._maybe_open_algos[a.algo_id] = a
+        self._tracked = (len(self.orders), len(self.algos))
+
+    def _sync_tracking(self) -> None:
+        if self._tracked != (len(self.orders), len(self.algos)):
+            self._maybe_open = dict(self.orders)
+            self._maybe_open_algos = dict(self.algos)
+            self._tracked = (len(self.orders), len(self.algos))
+
     def open_orders(self, symbol: str | None = None) -> list[Order]:
-        return [o for o in self.orders.values() if o.status in OPEN_STATUSES and symbol in (None, o.symbol)]
+        self._sync_tracking()
+        out = []
+        for oid, o in list(self._maybe_open.items()):
+            if o.status not in OPEN_STATUSES:
+                del self._maybe_open[oid]
+            elif symbol in (None, o.symbol):
+                out.append(o)
+        return out
 
     def open_algos(self, symbol: str | None = None) -> list[AlgoOrder]:
-        return [a for a in self.algos.values() if a.status == "NEW" and symbol in (None, a.symbol)]
+        self._sync_tracking()
+        out = []
+        for aid, a in list(self._maybe_open_algos.items()):
+            if a.status != "NEW":
+                # TRIGGERING stays a candidate: only finished states are final
+                if a.status in ("CANCELED", "EXPIRED", "TRIGGERED", "FINISHED", "REJECTED"):
+                    del self._maybe_open_algos[aid]
+            elif symbol in (None, a.symbol):
+                out.append(a)
+        return out
 
 
 def _bool(v: str | None, name: str) -> bool:
@@ -401,7 +442,7 @@ class Engine:
             update_time=now,
             good_till=int(params.get("goodTillDate", 0) or 0),
         )
-        acct.orders[o.order_id] = o
+        acct.add_order(o)
         ack = self.order_json(o, new=True)
         self._order_event(acct, o, "NEW", now)
         self._execute_on_arrival(acct, o, cur, now)
@@ -678,7 +719,7 @@ class Engine:
         )
         if otype == "TRAILING_STOP_MARKET" and (activate == 0 or self._activated(a, cur)):
             a.trail_extreme = cur
-        acct.algos[a.algo_id] = a
+        acct.add_algo(a)
         self._algo_event(acct, a, now)
         return self.algo_json(a)
 
@@ -782,7 +823,7 @@ class Engine:
             time=now,
             update_time=now,
         )
-        acct.orders[o.order_id] = o
+        acct.add_order(o)
         a.actual_order_id = o.order_id
         a.status = "TRIGGERED"
         self._algo_event(acct, a, now)
