@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS kv (
 
 
 class BrokerStore:
-    """SQLite in WAL mode; ``synchronous`` FULL by default so a commit survives power loss too."""
+    """SQLite in WAL mode; ``synchronous`` FULL by default so a commit survives power loss too, except
+    :meth:`relaxed` ones, made durable by a group fsync a moment later (or by the next FULL commit)."""
 
     def __init__(self, path: Path, synchronous: str = "FULL") -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
