@@ -141,11 +141,15 @@ class VmRun:
         return self.sink
 
     def _drain(self) -> list[Any]:
-        out = self._pending[:]
-        self._pending.clear()
+        """Errors and entry events of the pulse just processed (most pulses have none)."""
+        out: list[Any] = []
+        if self._pending:
+            out, self._pending[:] = self._pending[:], []
         drain = getattr(self.sink, "drain_events", None)
         if drain is not None:
-            out.extend(drain())
+            events = drain()
+            if events:
+                out.extend(events)
         return out
 
     async def run(self, source: AsyncIterator[SourceEvent]) -> AsyncIterator[Any]:
@@ -190,27 +194,34 @@ class VmRun:
                 for c in batch:
                     sequences.setdefault(f"{c.symbol}-{c.timeframe}", []).append(c)
             engine.prepare_history(sequences)
+        process = engine.process_candle
+        phase_end = engine.phase_end
+        price_update = engine.price_update
         for event, batch_candles in zip(batches, candles, strict=True):
             every = self.live or self.config.all_pulses
             last = len(event.pulse_time) - 1
+            closed = event.closed
+            price_count = event.price_count
+            candle_count = event.candle_count
             pi = ci = 0
             for p, pulse_time in enumerate(event.pulse_time):
-                for _ in range(event.price_count[p]):
+                for _ in range(price_count[p]):
                     sym = event.symbols[event.price_symbol[pi]]
-                    engine.price_update(sym, pulse_time, event.price_low[pi], event.price_high[pi],
-                                        event.price_close[pi])
+                    price_update(sym, pulse_time, event.price_low[pi], event.price_high[pi], event.price_close[pi])
                     if every:
                         yield PriceEvent(sym, pulse_time, event.price_low[pi], event.price_high[pi],
                                          event.price_close[pi])
                     pi += 1
-                for _ in range(event.candle_count[p]):
-                    engine.process_candle(batch_candles[ci])
-                    ci += 1
-                if event.closed[p]:
-                    engine.phase_end(pulse_time)
+                n = candle_count[p]
+                for c in batch_candles[ci:ci + n]:
+                    process(c)
+                ci += n
+                if closed[p]:
+                    phase_end(pulse_time)
                 drained = self._drain()
-                yield from drained
-                if event.closed[p]:
+                if drained:
+                    yield from drained
+                if closed[p]:
                     self.last_pulse = pulse_time
                     if every or drained or p == last:
                         yield PulseEnd(pulse_time, self.live)
