@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 
@@ -34,6 +35,28 @@ _CHANNEL_OPTIONS = [
     ("grpc.keepalive_time_ms", 20_000),
 ]
 PAGE = 10_000
+
+
+class _Stream:
+    """A server stream whose gRPC errors arrive as BackendError, like the unary calls', so the hub
+    above never handles gRPC itself."""
+
+    def __init__(self, service: str, call: Any) -> None:
+        self.service = service
+        self.call = call
+        self._items = call.__aiter__()
+
+    def __aiter__(self) -> _Stream:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            return await self._items.__anext__()
+        except grpc.RpcError as exc:
+            raise _wrap(self.service, exc) from None
+
+    def cancel(self) -> bool:
+        return bool(self.call.cancel())
 
 
 class BackendError(Exception):
@@ -109,7 +132,7 @@ class Backends:
             candles_pb2.PulseStreamEvent]:
         req = candles_pb2.StreamPulsesRequest(symbols=symbols, timeframes=[timeframe_enum(t) for t in tfs],  # type: ignore[misc]
                                               from_ms=from_ms, live=True)
-        return self.candles.StreamPulses(req)  # type: ignore[no-any-return]
+        return _Stream("candle_service", self.candles.StreamPulses(req))
 
     # analysis_service ---------------------------------------------------------------------
 
@@ -197,11 +220,11 @@ class Backends:
         return list(resp.taggers)
 
     def stream_order_events(self, after_event_id: int) -> AsyncIterator[orders_pb2.OrderEvent]:
-        return self.orders.StreamEvents(  # type: ignore[no-any-return]
-            orders_pb2.StreamEventsRequest(vm_id="", after_event_id=after_event_id))
+        return _Stream("order_service", self.orders.StreamEvents(
+            orders_pb2.StreamEventsRequest(vm_id="", after_event_id=after_event_id)))
 
     # broker_service -----------------------------------------------------------------------
 
     def stream_account_events(self, after_event_id: int) -> AsyncIterator[broker_pb2.AccountEvent]:
-        return self.broker.StreamAccountEvents(  # type: ignore[no-any-return]
-            broker_pb2.StreamAccountEventsRequest(account_id="", after_event_id=after_event_id))
+        return _Stream("broker_service", self.broker.StreamAccountEvents(
+            broker_pb2.StreamAccountEventsRequest(account_id="", after_event_id=after_event_id)))

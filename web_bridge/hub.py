@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-import grpc
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
 from . import protocol as p
@@ -80,7 +79,7 @@ class Hub:
             with attempt:
                 try:
                     await fn()
-                except (grpc.RpcError, BackendError, ConnectionError) as exc:
+                except (BackendError, ConnectionError) as exc:
                     self.streams_up[name] = False
                     log.warning("stream lost", extra={"event": "stream_lost", "stream": name, "error": str(exc)[:200]})
                     raise
