@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -565,21 +565,7 @@ class Engine:
     # ---- cancel / query ------------------------------------------------------------
     def _find_order(self, acct: Account, params: dict[str, str]) -> Order:
         sp = self.spec(params.get("symbol"))
-        oid = params.get("orderId")
-        cid = params.get("origClientOrderId")
-        if not oid and not cid:
-            raise mandatory("orderId")
-        found: Order | None = None
-        if oid:
-            try:
-                found = acct.orders.get(int(oid))
-            except ValueError as exc:
-                raise mandatory("orderId") from exc
-        else:
-            # the newest order carrying that client id (ids may be reused once closed)
-            for o in acct.orders.values():
-                if o.client_id == cid:
-                    found = o
+        found = _lookup(acct.orders, params, "orderId", "origClientOrderId", lambda o: o.client_id)
         if found is None or found.symbol != sp.symbol:
             raise ApiError(*E.UNKNOWN_ORDER)
         return found
@@ -736,20 +722,7 @@ class Engine:
         return price >= a.activate_price if a.side == "SELL" else price <= a.activate_price
 
     def _find_algo(self, acct: Account, params: dict[str, str]) -> AlgoOrder:
-        aid = params.get("algoId")
-        cid = params.get("clientAlgoId")
-        if not aid and not cid:
-            raise mandatory("algoId")
-        found: AlgoOrder | None = None
-        if aid:
-            try:
-                found = acct.algos.get(int(aid))
-            except ValueError as exc:
-                raise mandatory("algoId") from exc
-        else:
-            for a in acct.algos.values():
-                if a.client_algo_id == cid:
-                    found = a
+        found = _lookup(acct.algos, params, "algoId", "clientAlgoId", lambda a: a.client_algo_id)
         if found is None or (params.get("symbol") and found.symbol != params.get("symbol")):
             raise ApiError(*E.UNKNOWN_ORDER)
         return found
@@ -1387,3 +1360,26 @@ def _dec(d: Decimal, dp: int) -> str:
 
 
 __all__ = ["Account", "AlgoOrder", "Engine", "Order", "Position", "fmt_units", "price_precision"]
+
+
+T = TypeVar("T")
+
+
+def _lookup(items: Mapping[int, T], params: Mapping[str, str], id_param: str, client_param: str,
+            client_id: Callable[[T], str]) -> T | None:
+    """An order (or algo order) by its exchange id, or else the newest one carrying the client id
+    (client ids may be reused once an order is closed)."""
+    oid = params.get(id_param)
+    cid = params.get(client_param)
+    if not oid and not cid:
+        raise mandatory(id_param)
+    if oid:
+        try:
+            return items.get(int(oid))
+        except ValueError as exc:
+            raise mandatory(id_param) from exc
+    found: T | None = None
+    for item in items.values():
+        if client_id(item) == cid:
+            found = item
+    return found
