@@ -132,20 +132,17 @@ class LivePulser:
         self.run = run
         self.wait_ms = wait_ms
         self.symbols = list(feed.symbols)
+        self.symbol_index = {s: i for i, s in enumerate(self.symbols)}
         self.tfs = sort_longest_first(list(feed.timeframes))
-        self.pulse_tf = parse_timeframe(self.tfs[-1])
+        self.tf_objects = [parse_timeframe(tf) for tf in self.tfs]
+        self.pulse_tf = self.tf_objects[-1]
         self.last_close: dict[str, float] = {}
         self.tick_range: dict[str, tuple[float, float]] = {}
 
     def expected(self, pulse: int) -> list[tuple[str, str, int]]:
         """(symbol, timeframe, open time) of every candle that closes at ``pulse``, in pulse order."""
-        out = []
-        for s in self.symbols:
-            for tf_name in self.tfs:
-                tf = parse_timeframe(tf_name)
-                if tf.bucket(pulse + 1) == pulse + 1:
-                    out.append((s, tf_name, tf.bucket(pulse)))
-        return out
+        closing = [(tf.name, tf.bucket(pulse)) for tf in self.tf_objects if tf.bucket(pulse + 1) == pulse + 1]
+        return [(s, name, open_time) for s in self.symbols for name, open_time in closing]
 
     async def pulses(self, last_pulse: int, server_now: int) -> AsyncIterator[PulseChunk]:
         """Pulses after ``last_pulse``, forever; ticks in between as unclosed pulses."""
@@ -173,7 +170,7 @@ class LivePulser:
         lo, hi = self.tick_range.get(tick.symbol, (tick.low, tick.high))
         lo, hi = min(lo, tick.low), max(hi, tick.high)
         self.tick_range[tick.symbol] = (lo, hi)
-        idx = self.symbols.index(tick.symbol)
+        idx = self.symbol_index[tick.symbol]
         return single_pulse(self.symbols, tick.time, False, [(idx, lo, hi, tick.close)], [])
 
     async def _assemble(self, pulse: int) -> PulseChunk:
@@ -196,7 +193,7 @@ class LivePulser:
                 log.warning("candle missing at the exchange", extra={"event": "live_gap", "symbol": symbol,
                                                                       "timeframe": tf, "open_time": open_time})
                 continue
-            idx = self.symbols.index(symbol)
+            idx = self.symbol_index[symbol]
             candles.append((idx, tf, cols))
             if tf == self.pulse_tf.name:
                 prices.append(self._price_update(symbol, idx, cols))
