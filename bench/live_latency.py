@@ -1,0 +1,335 @@
+"""Live latency, 4 hops: a candle closed by exchange_sim → the bracket's market entry received by exchange_sim.
+
+    .venv/bin/python bench/live_latency.py [--pulses 1000] [--interval-ms 250] [--symbols 1] [--warmup 20]
+
+The whole pipeline runs as real processes under the supervisor (parayok.supervisor, as ``make run
+MARKET=sim``): exchange_sim, candle_service, analysis_service, order_service and broker_service (account
+``sim`` in hedge mode). One VM on 1m candles, live trading on, runs the benchmark strategy of
+bench/analyzers/every_candle.py (``PARAYOK_ANALYZERS_DIR``): one market entry per pulse, on the symbols in
+turn, sides alternating, stop and take 0.05 % away — so every pulse becomes a bracket at exchange_sim.
+
+exchange_sim's clock is stepped by this process, one market minute every ``--interval-ms`` (its admin
+``/_sim/clock``): each step closes one 1m candle, and the market then stands still until the next step.
+On a running accelerated clock the closed kline is pushed up to one push interval (250 ms wall, a whole
+market minute at 240×) after its close, so by the time a bracket arrives the price has left a tight
+stop/take behind and broker_service rightly refuses it; a stepped clock keeps "now" at the close. The
+next steps' price path reaches the stop or take, which frees the symbol side before its next turn.
+
+This process watches exchange_sim as any client does, over its websockets: the kline stream (the moment a
+closed kline is pushed, the same push candle_service receives) and the account's user-data stream (the
+moment exchange_sim accepts the bracket's entry order: it emits ORDER_TRADE_UPDATE while handling the
+request). Both arrive over the same kind of loopback websocket, so their delivery delays cancel out.
+It also follows order_service's StreamEvents: ``order_created`` splits the path into
+exchange_sim → candle_service → analysis_service → order_service (commit) and order_service →
+broker_service → exchange_sim.
+
+Prints p50/p90/p99/max and a ``FIGURE {json}`` line per figure (bench/__main__.py builds its table from
+them). The shared harness (``Suite``: the supervised suite in a temporary folder; ``SimWatch``; ``figure``)
+is imported by bench/scale.py and bench/pipeline_replay.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import grpc
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from order_service.service import client_order_id  # noqa: E402
+from parayok.services import SERVICES  # noqa: E402
+from parayok.supervisor import ChildSpec, Supervisor  # noqa: E402
+from parayok.v1 import common_pb2, orders_pb2, orders_pb2_grpc  # noqa: E402
+from tests.conftest import free_port  # noqa: E402
+
+SIM_KEY, SIM_SECRET = "sim-key", "sim-secret"  # exchange_sim's default account
+TF_ENUM = {"1m": common_pb2.TIMEFRAME_1M, "5m": common_pb2.TIMEFRAME_5M, "15m": common_pb2.TIMEFRAME_15M,
+           "1h": common_pb2.TIMEFRAME_1H, "4h": common_pb2.TIMEFRAME_4H}
+TF_MS = {"1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000, "4h": 14_400_000}
+PIPELINE = ("candle", "analysis", "order", "broker")
+SYMBOLS = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "BNBUSDT", "DOGEUSDT", "ADAUSDT", "LTCUSDT", "LINKUSDT",
+           "AVAXUSDT"]
+
+
+def figure(what: str, value: float | int | str, unit: str, target: str = "", **extra: Any) -> None:
+    """The machine-readable line bench/__main__.py collects into its table."""
+    print("FIGURE " + json.dumps({"what": what, "value": value, "unit": unit, "target": target, **extra}), flush=True)
+
+
+def machine() -> str:
+    load = os.getloadavg()
+    return f"{os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * len(s)))]
+
+
+def summary(values: Sequence[float]) -> str:
+    return (f"p50 {statistics.median(values):.1f} ms  p90 {pct(values, 0.9):.1f} ms  p99 {pct(values, 0.99):.1f} ms  "
+            f"max {max(values):.1f} ms")
+
+
+class Suite:
+    """The supervised suite (parayok.supervisor.Supervisor, in this process) in a temporary folder:
+    exchange_sim with `sim_args`, then the named services with their own loopback ports."""
+
+    def __init__(self, services: Sequence[str] = PIPELINE, sim_args: Sequence[str] = (), speed: float = 60.0,
+                 env: dict[str, str] | None = None, log_level: str = "INFO") -> None:
+        self.tmp = Path(tempfile.mkdtemp(prefix="parayok-bench-"))
+        self.sim_url = f"http://127.0.0.1:{free_port()}"
+        base = {k: v for k, v in os.environ.items() if not k.startswith("PARAYOK_")}
+        base.update(PYTHONPATH=str(ROOT), PARAYOK_DATA_DIR=str(self.tmp / "data"), PARAYOK_LOG_LEVEL=log_level,
+                    PARAYOK_LOG_FORMAT="json", PARAYOK_MARKET="sim", PARAYOK_SIM_URL=self.sim_url,
+                    PARAYOK_SIM_SPEED=str(speed), PARAYOK_BROKER_KIND="sim", PARAYOK_BROKER_ACCOUNT_ID="sim",
+                    PARAYOK_BINANCE_API_KEY=SIM_KEY, PARAYOK_BINANCE_API_SECRET=SIM_SECRET,
+                    PARAYOK_DEFAULT_VM_ENABLED="false", PARAYOK_ANALYZERS_DIR=str(ROOT / "bench" / "analyzers"))
+        for spec in SERVICES:
+            base[f"PARAYOK_{spec.name.upper()}_ADDR"] = f"127.0.0.1:{free_port()}"
+        base.update(env or {})
+        self.env = base
+        port = self.sim_url.rsplit(":", 1)[1]
+        py = sys.executable
+        # The limits are Binance's per-IP budgets; a benchmark downloading 100 symbols of history is not
+        # what they are about.
+        specs = [ChildSpec("exchange_sim", (py, "-m", "exchange_sim", "--port", port, "--speed", str(speed),
+                                            "--no-access-log", "--weight-limit", "10000000", "--orders-10s",
+                                            "1000000", "--orders-1m", "1000000", *sim_args),
+                           f"127.0.0.1:{port}", f"{self.sim_url}/fapi/v1/ping")]
+        for spec in SERVICES:
+            if spec.name in services:
+                addr = base[f"PARAYOK_{spec.name.upper()}_ADDR"]
+                specs.append(ChildSpec(spec.module, (py, "-m", spec.module), addr,
+                                       "grpc" if spec.grpc_services else f"http://{addr}/healthz"))
+        self.supervisor = Supervisor(specs, env=base, out=lambda _: None, log_dir=self.tmp / "logs")
+        self.task: asyncio.Task[None] | None = None
+
+    def addr(self, name: str) -> str:
+        return self.env[f"PARAYOK_{name.upper()}_ADDR"]
+
+    async def __aenter__(self) -> Suite:
+        self.task = asyncio.create_task(self.supervisor.run(ready_timeout=300))
+        try:
+            await asyncio.wait_for(asyncio.gather(*(c.healthy.wait() for c in self.supervisor.children)), 300)
+        except TimeoutError:
+            await self.__aexit__()
+            raise SystemExit("the suite did not become healthy in 300 s") from None
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self.supervisor.stopping.set()
+        if self.task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.task, 60)
+        if os.environ.get("PARAYOK_BENCH_KEEP"):
+            print(f"kept {self.tmp}")
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def pids(self) -> dict[str, int]:
+        return {c.spec.name: c.proc.pid for c in self.supervisor.children if c.proc and c.proc.returncode is None}
+
+    def restarts(self) -> dict[str, int]:
+        return {c.spec.name: c.restarts for c in self.supervisor.children if c.restarts}
+
+    def peak_rss_mb(self) -> dict[str, float]:
+        """VmHWM (peak resident set) of each child process, from /proc."""
+        out = {}
+        for name, pid in self.pids().items():
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        out[name] = int(line.split()[1]) / 1024
+        return out
+
+    def log_tail(self, name: str, lines: int = 20) -> str:
+        path = self.tmp / "logs" / f"{name}.log"
+        return "\n".join(path.read_text().splitlines()[-lines:]) if path.exists() else ""
+
+
+class SimWatch:
+    """A client of exchange_sim's websockets: when each closed kline was pushed, and when each order was
+    accepted (its first ORDER_TRADE_UPDATE on the account's user-data stream)."""
+
+    def __init__(self, sim_url: str, symbols: Sequence[str], timeframes: Sequence[str], user: bool = True) -> None:
+        self.sim_url = sim_url
+        self.streams = [f"{s.lower()}@kline_{tf}" for s in symbols for tf in timeframes]
+        self.user = user
+        self.closes: dict[tuple[str, str, int], float] = {}  # (symbol, timeframe, close time) → perf_counter
+        self.orders: dict[str, float] = {}  # client order id → perf_counter
+        self.tasks: list[asyncio.Task[None]] = []
+        self.http: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> SimWatch:
+        self.http = aiohttp.ClientSession()
+        ws_base = "ws" + self.sim_url.removeprefix("http")
+        # exchange_sim serves any number of streams on one combined connection; Binance caps it at 1024
+        for i in range(0, len(self.streams), 200):
+            ws = await self.http.ws_connect(f"{ws_base}/stream?streams={'/'.join(self.streams[i:i + 200])}",
+                                            max_msg_size=0)
+            self.tasks.append(asyncio.create_task(self._klines(ws)))
+        if self.user:
+            async with self.http.post(f"{self.sim_url}/fapi/v1/listenKey", headers={"X-MBX-APIKEY": SIM_KEY}) as r:
+                key = (await r.json())["listenKey"]
+            ws = await self.http.ws_connect(f"{ws_base}/ws/{key}", max_msg_size=0)
+            self.tasks.append(asyncio.create_task(self._user(ws)))
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        for t in self.tasks:
+            t.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.http is not None:
+            await self.http.close()
+
+    async def _klines(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for msg in ws:
+            now = time.perf_counter()
+            k = json.loads(msg.data)["data"]["k"]
+            if k["x"]:
+                self.closes.setdefault((k["s"], k["i"], int(k["T"])), now)
+
+    async def _user(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for msg in ws:
+            now = time.perf_counter()
+            ev = json.loads(msg.data)
+            if ev.get("e") == "ORDER_TRADE_UPDATE":
+                self.orders.setdefault(ev["o"]["c"], now)
+
+
+async def wait_state(orders: orders_pb2_grpc.OrderServiceStub, vm_id: str, timeout: float,
+                     state: int = orders_pb2.VM_STATE_LIVE) -> orders_pb2.Vm:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:  # bounded poll
+        vm = await orders.GetVm(orders_pb2.VmRef(vm_id=vm_id), timeout=10)
+        if vm.state == state:
+            return vm
+        if vm.state == orders_pb2.VM_STATE_ERROR:
+            raise SystemExit(f"VM {vm_id} failed: {vm.error}")
+        await asyncio.sleep(0.05)
+    raise SystemExit(f"VM {vm_id} not in state {orders_pb2.VmState.Name(state)} after {timeout:.0f} s")
+
+
+def bench_plan() -> orders_pb2.Plan:
+    # 10 USD × 20 = 200 USD a position: above every simulated symbol's minimum notional
+    return orders_pb2.Plan(start_sum=10_000, stake_mode=orders_pb2.STAKE_MODE_FIXED, stake_fixed=10, leverage=20,
+                           cost_buy_percent=0.0004, cost_sell_percent=0.0004)
+
+
+async def measure(args: argparse.Namespace) -> dict[str, Any]:
+    symbols = SYMBOLS[:args.symbols]
+    start = (int(time.time() * 1000) // 60_000) * 60_000
+    async with Suite(PIPELINE, speed=0, sim_args=["--start", str(start)],
+                     env={"PARAYOK_BROKER_SYMBOLS": ",".join(symbols)}, log_level=args.log_level) as suite:
+        print(f"suite up: {suite.pids()}", flush=True)
+        async with SimWatch(suite.sim_url, symbols, ["1m"]) as watch, \
+                grpc.aio.insecure_channel(suite.addr("order")) as channel:
+            orders = orders_pb2_grpc.OrderServiceStub(channel)
+            created: dict[str, tuple[str, int, float]] = {}  # entry id → (symbol, close time, perf_counter)
+            failed: list[str] = []
+
+            async def follow() -> None:
+                async for ev in orders.StreamEvents(orders_pb2.StreamEventsRequest()):
+                    now = time.perf_counter()
+                    if ev.HasField("order_created"):
+                        e = ev.order_created.entry
+                        created.setdefault(e.id, (e.symbol, e.time_ms, now))
+                    elif ev.HasField("real_order") and ev.real_order.status == orders_pb2.REAL_ORDER_STATUS_FAILED:
+                        failed.append(ev.real_order.error)
+
+            follower = asyncio.create_task(follow())
+            try:
+                vm = await orders.CreateVm(orders_pb2.CreateVmRequest(vm=orders_pb2.Vm(
+                    name="bench-latency", symbols=symbols, timeframes=[common_pb2.TIMEFRAME_1M],
+                    analyzers=["bench_every_candle"], history_days=1, broker_account="sim",
+                    broker_kind=orders_pb2.BROKER_KIND_BINANCE, live_trading=True, plan=bench_plan()), start=True),
+                    timeout=30)
+                await wait_state(orders, vm.id, 300)
+                live_at = time.perf_counter()
+                interval = args.interval_ms / 1000
+                print(f"VM live; a 1m pulse every {args.interval_ms:g} ms wall", flush=True)
+                samples: dict[tuple[str, int], tuple[float, float, float]] = {}
+                async with aiohttp.ClientSession() as http:
+                    # bounded: at most twice the pulses asked for (a pulse whose bracket failed is not measured)
+                    for _ in range(2 * (args.pulses + args.warmup)):
+                        tick = time.perf_counter()
+                        async with http.post(f"{suite.sim_url}/_sim/clock", json={"step_minutes": 1}) as r:
+                            r.raise_for_status()
+                        samples = collect(vm.id, watch, created, live_at, args.warmup * interval)
+                        if len(samples) >= args.pulses:
+                            break
+                        await asyncio.sleep(max(0.0, interval - (time.perf_counter() - tick)))
+                    await asyncio.sleep(1.0)  # the last pulse's bracket
+                    samples = collect(vm.id, watch, created, live_at, args.warmup * interval)
+                pulses_after = {k[2] for k, t in watch.closes.items() if t > live_at + args.warmup * interval}
+                print(f"load during the run: {machine()}", flush=True)
+                rss = suite.peak_rss_mb()
+            finally:
+                follower.cancel()
+                await asyncio.gather(follower, return_exceptions=True)
+    got = sorted(samples.items(), key=lambda kv: kv[0][1])[:args.pulses]
+    total = [(recv - close) * 1000 for _, (close, _, recv) in got]
+    to_order = [(made - close) * 1000 for _, (close, made, _) in got]
+    to_sim = [(recv - made) * 1000 for _, (_, made, recv) in got]
+    return {"total": total, "to_order": to_order, "to_sim": to_sim, "closes": len(pulses_after),
+            "failed": failed, "rss": rss}
+
+
+def collect(vm_id: str, watch: SimWatch, created: dict[str, tuple[str, int, float]], live_at: float,
+            warmup_s: float) -> dict[tuple[str, int], tuple[float, float, float]]:
+    """(symbol, close time) → (kline pushed, order_created seen, entry received by exchange_sim)."""
+    out = {}
+    for entry_id, (symbol, close_ms, made) in list(created.items()):
+        pushed = watch.closes.get((symbol, "1m", close_ms))
+        received = watch.orders.get(client_order_id(vm_id, entry_id))
+        if pushed is None or received is None or pushed < live_at + warmup_s:
+            continue
+        out[(symbol, close_ms)] = (pushed, made, received)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pulses", type=int, default=1000, help="pulses measured (after the warm-up)")
+    ap.add_argument("--warmup", type=int, default=20, help="live pulses not measured")
+    ap.add_argument("--symbols", type=int, default=4, help="symbols of the VM (entered in turn, one per pulse)")
+    ap.add_argument("--interval-ms", type=float, default=250.0, help="wall time between two pulses")
+    ap.add_argument("--log-level", default="INFO", help="PARAYOK_LOG_LEVEL of the services (product default INFO)")
+    args = ap.parse_args(argv)
+    print(f"machine: {machine()}", flush=True)
+    res = asyncio.run(measure(args))
+    total = res["total"]
+    if not total:
+        raise SystemExit("no pulse became a bracket at exchange_sim")
+    print(f"{len(total)} pulses measured of {res['closes']} closed after the warm-up "
+          f"({args.symbols} symbol(s) × 1m, a pulse every {args.interval_ms:g} ms); "
+          f"{len(res['failed'])} brackets failed"
+          + (f" (first: {res['failed'][0]})" if res["failed"] else ""))
+    print(f"  closed kline at exchange_sim → entry order at exchange_sim: {summary(total)}")
+    print(f"    → order_created at order_service (candle, analysis, order services): {summary(res['to_order'])}")
+    print(f"    order_created → exchange_sim (order_service → broker_service → exchange_sim): {summary(res['to_sim'])}")
+    print("  peak RSS: " + ", ".join(f"{k} {v:.0f} MB" for k, v in res["rss"].items()))
+    n = len(total)
+    figure("live latency p99, closed candle → bracket at exchange_sim (4 hops)", round(pct(total, 0.99), 1), "ms",
+           "≤ 25 ms", pulses=n, load=os.getloadavg()[0])
+    figure("live latency p50, closed candle → bracket at exchange_sim (4 hops)", round(statistics.median(total), 1),
+           "ms", "", pulses=n)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""Each new benchmark script runs alone with tiny parameters and ends with its FIGURE lines."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from tests.conftest import PYTHON, ROOT
+
+
+def run_bench(script: str, *args: str, timeout: float = 150) -> list[dict[str, object]]:
+    done = subprocess.run([PYTHON, str(ROOT / "bench" / script), *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    figures = [json.loads(line.removeprefix("FIGURE ")) for line in done.stdout.splitlines()
+               if line.startswith("FIGURE ")]
+    assert figures, done.stdout[-2000:]
+    for f in figures:
+        assert {"what", "value", "unit", "target"} <= set(f), f
+    return figures
+
+
+def test_live_latency_measures_every_pulse_to_exchange_sim() -> None:
+    figures = run_bench("live_latency.py", "--pulses", "20", "--warmup", "2")
+    p99 = next(f for f in figures if "p99" in str(f["what"]))
+    assert p99["pulses"] == 20 and p99["unit"] == "ms"
+    assert 0 < float(p99["value"]) < 10_000  # type: ignore[arg-type]
