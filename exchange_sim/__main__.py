@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ban-after", type=int, default=3)
     p.add_argument("--ban-seconds", type=int, default=120)
     p.add_argument("--push-interval", type=float, default=0.25, help="wall seconds between kline pushes")
+    p.add_argument("--synthetic-symbols", type=int, default=0,
+                   help="add N made-up symbols SYN001USDT… (copies of the known contracts) for load tests")
     p.add_argument(
         "--no-access-log", action="store_true", help="no log line per request (a tenth of the CPU under a bench)"
     )
@@ -70,6 +72,7 @@ def config_from_args(a: argparse.Namespace) -> SimConfig:
         slippage_bps=Decimal(a.slippage_bps),
         limits=LimitConfig(a.weight_limit, a.orders_10s, a.orders_1m, a.ban_after, a.ban_seconds),
         push_interval=a.push_interval,
+        synthetic_symbols=a.synthetic_symbols,
     )
 
 

@@ -18,7 +18,7 @@ from .faults import FaultBook
 from .intervals import bucket_start, is_valid
 from .limits import LimitConfig, RateLimiter
 from .market import Market, MinuteSource, SyntheticSource
-from .symbols import DEFAULT_SPECS, SymbolSpec
+from .symbols import DEFAULT_SPECS, SymbolSpec, synthetic_specs
 
 LISTEN_KEY_MS = 60 * 60 * 1000
 Event = dict[str, Any]
@@ -37,6 +37,7 @@ class SimConfig:
     slippage_bps: Decimal = Decimal(0)
     limits: LimitConfig = field(default_factory=LimitConfig)
     push_interval: float = 0.25
+    synthetic_symbols: int = 0  # SYN001USDT… beside the known symbols (load tests)
 
 
 def load_accounts(path: str) -> list[dict[str, Any]]:
@@ -88,11 +89,12 @@ class Simulator:
 
             source, specs = load_replay(cfg.data_dir, cfg.symbols)
         else:
-            names = cfg.symbols or list(DEFAULT_SPECS)
-            unknown = [s for s in names if s not in DEFAULT_SPECS]
+            known = DEFAULT_SPECS | synthetic_specs(cfg.synthetic_symbols)
+            names = cfg.symbols or list(known)
+            unknown = [s for s in names if s not in known]
             if unknown:
-                raise ValueError(f"unknown symbols {unknown}; known: {sorted(DEFAULT_SPECS)}")
-            specs = {s: DEFAULT_SPECS[s] for s in names}
+                raise ValueError(f"unknown symbols {unknown}; known: {sorted(known)}")
+            specs = {s: known[s] for s in names}
         if source is None:
             source = SyntheticSource(specs, cfg.seed)
         self.market = Market(specs, source)

@@ -6,7 +6,7 @@ held as integers of ticks / steps everywhere and all arithmetic on candles stays
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 MS_DAY = 86_400_000
@@ -141,3 +141,14 @@ def spec_for_unknown(symbol: str, sample_price: float) -> SymbolSpec:
         max_price=Decimal(int(sample_price * 50) + 1),
         listed_ms=0,
     )
+
+
+def synthetic_specs(n: int) -> dict[str, SymbolSpec]:
+    """``n`` made-up symbols ``SYN001USDT``… for load tests wider than the ten real-like ones: each copies the
+    contract of a known symbol (in turn) under its own name, so its synthetic market is its own."""
+    templates = list(DEFAULT_SPECS.values())
+    out: dict[str, SymbolSpec] = {}
+    for i in range(1, n + 1):
+        name = f"SYN{i:03d}USDT"
+        out[name] = replace(templates[(i - 1) % len(templates)], symbol=name, base_asset=name.removesuffix("USDT"))
+    return out
