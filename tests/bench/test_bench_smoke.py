@@ -25,3 +25,10 @@ def test_live_latency_measures_every_pulse_to_exchange_sim() -> None:
     p99 = next(f for f in figures if "p99" in str(f["what"]))
     assert p99["pulses"] == 20 and p99["unit"] == "ms"
     assert 0 < float(p99["value"]) < 10_000  # type: ignore[arg-type]
+
+
+def test_pipeline_replay_reports_candles_per_second_of_a_vm_history() -> None:
+    figures = run_bench("pipeline_replay.py", "--days", "2", "--runs", "1")
+    rate = figures[0]
+    assert rate["unit"] == "candles/s" and "3,516 candles" in str(rate["what"])  # 2 days of 1m, 5m, 1h, 4h
+    assert float(rate["value"]) > 0  # type: ignore[arg-type]
