@@ -171,6 +171,7 @@ class SimWatch:
         self.streams = [f"{s.lower()}@kline_{tf}" for s in symbols for tf in timeframes]
         self.user = user
         self.closes: dict[tuple[str, str, int], float] = {}  # (symbol, timeframe, close time) → perf_counter
+        self.first_close: dict[int, float] = {}  # close time → the first push of a kline closing then
         self.orders: dict[str, float] = {}  # client order id → perf_counter
         self.tasks: list[asyncio.Task[None]] = []
         self.http: aiohttp.ClientSession | None = None
@@ -203,6 +204,7 @@ class SimWatch:
             k = json.loads(msg.data)["data"]["k"]
             if k["x"]:
                 self.closes.setdefault((k["s"], k["i"], int(k["T"])), now)
+                self.first_close.setdefault(int(k["T"]), now)
 
     async def _user(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         async for msg in ws:

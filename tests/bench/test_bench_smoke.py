@@ -32,3 +32,14 @@ def test_pipeline_replay_reports_candles_per_second_of_a_vm_history() -> None:
     rate = figures[0]
     assert rate["unit"] == "candles/s" and "3,516 candles" in str(rate["what"])  # 2 days of 1m, 5m, 1h, 4h
     assert float(rate["value"]) > 0  # type: ignore[arg-type]
+
+
+def test_scale_reports_pulse_lag_and_the_peak_rss_of_every_service() -> None:
+    figures = run_bench("scale.py", "--symbols", "12", "--timeframes", "1m,5m", "--seconds", "6", "--warmup", "2")
+    lag = figures[0]
+    assert "12 symbols × 2 TF" in str(lag["what"]) and lag["unit"] == "ms"
+    assert int(str(lag["pulses"])) > 0
+    rss = {str(f["what"]).rsplit(" ", 1)[1]: f["value"] for f in figures[1:]}
+    assert set(rss) == {"exchange_sim", "candle_service", "analysis_service", "order_service", "broker_service",
+                        "notify_service", "web_bridge"}
+    assert all(10 < float(v) < 10_000 for v in rss.values())  # type: ignore[arg-type]
