@@ -307,11 +307,13 @@ class BinanceAccount:
             take_cid=leg_client_id(req.client_order_id, "tp"),
             quote_notional=req.quote_notional,
         )
-        # One commit records the request and its first step (the entry may be sent after it).
+        # One commit records the request and its first step; the entry is sent only once it is on disk. The
+        # fsync runs in a worker thread (durable()), so stream updates of other brackets are served meanwhile.
         b.step = "entry_sending"
-        with self.store.transaction():
+        with self.store.relaxed(), self.store.transaction():
             self.store.save_bracket(b)
             self._emit_bracket(b)
+        await self.store.durable()
         crash_point("recorded", b.client_order_id)
         return await self._drive(b, resume=False)
 
@@ -667,8 +669,7 @@ class BinanceAccount:
                 return False
         elif info.status != "FILLED":
             return False
-        b = self.store.bracket_by_leg(self.id, info.client_order_id)
-        return b is not None and b.state == "OPEN"
+        return self.store.bracket_state_by_leg(self.id, info.client_order_id) == "OPEN"
 
     async def _handle_order(self, info: OrderInfo) -> None:
         """OCO: a filled stop cancels the take and vice versa. Idempotent (replayed after restarts)."""
@@ -949,9 +950,13 @@ class BinanceAccount:
             for b in self.store.brackets(self.id, ("OPEN",))
             if b.symbol == symbol and b.position_side == position_side
         ]
-        for b in brackets:
-            b.step = "closing"
-            self.store.save_bracket(b)
+        # Durable before the legs are cancelled (the fsync in a worker thread: stream updates go on meanwhile).
+        if brackets:
+            with self.store.relaxed(), self.store.transaction():
+                for b in brackets:
+                    b.step = "closing"
+                    self.store.save_bracket(b)
+            await self.store.durable()
         for b in brackets:
             await self._write_guard(self._cancel_algo_quiet(b.stop_cid))
             await self._write_guard(self._cancel_algo_quiet(b.take_cid))
@@ -979,13 +984,17 @@ class BinanceAccount:
         except (RateLimited, Banned, StillUnknown, OutcomeUnknown) as exc:
             raise Unavailable(str(exc)) from exc
         info = order_from_rest(res)
-        for b in brackets:
-            b.exit_price = info.average_price
-            b.state = "CLOSED"
-            b.step = "closed"
-            b.error = "closed by ClosePosition"
-            self.store.save_bracket(b)
-            self._emit_bracket(b)
+        if not brackets:
+            return info
+        with self.store.relaxed(), self.store.transaction():
+            for b in brackets:
+                b.exit_price = info.average_price
+                b.state = "CLOSED"
+                b.step = "closed"
+                b.error = "closed by ClosePosition"
+                self.store.save_bracket(b)
+                self._emit_bracket(b)
+        await self.store.durable()
         return info
 
 

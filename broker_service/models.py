@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Side = Literal["BUY", "SELL"]
@@ -37,6 +37,12 @@ class Unavailable(Exception):
 
 class AlreadyExists(Exception):
     """A client order id reused for a different bracket (→ ALREADY_EXISTS)."""
+
+
+def plain(obj: Any) -> dict[str, Any]:
+    """``dataclasses.asdict`` for these flat records (a Bracket nests OrderInfo, nothing nests lists or
+    dicts), without its recursive deep copies: a tenth of its cost on the bracket and stream hot paths."""
+    return {k: plain(v) if hasattr(v, "__dataclass_fields__") else v for k, v in obj.__dict__.items()}
 
 
 def now_ms() -> int:
@@ -118,7 +124,7 @@ class Bracket:
     quote_notional: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Bracket:

@@ -12,11 +12,10 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .models import AccountEvent, Bracket, EventKind, now_ms, payload_from
+from .models import AccountEvent, Bracket, EventKind, now_ms, payload_from, plain
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS brackets (
@@ -54,24 +53,50 @@ CREATE TABLE IF NOT EXISTS kv (
 
 
 class BrokerStore:
-    """SQLite in WAL mode; ``synchronous`` FULL by default so a commit survives power loss too, except
-    :meth:`relaxed` ones, made durable by a group fsync a moment later (or by the next FULL commit)."""
+    """SQLite in WAL mode. ``FULL`` (the default): a commit is on disk before the call that made it returns,
+    so it survives a power cut too — except :meth:`relaxed` commits, made durable by a group fsync in a
+    worker thread a moment later (or by any later durable commit), and the ones followed by
+    ``await`` :meth:`durable`, which waits for that fsync without blocking the event loop.
+
+    The connection itself runs ``synchronous=NORMAL`` (it never fsyncs a commit); this class fsyncs the
+    WAL after each commit instead, which is what SQLite's FULL does in WAL mode (one sync of the WAL per
+    commit; checkpoints sync the WAL and the database either way) — but it can be done off the event
+    loop, and there is no per-commit PRAGMA switching. ``NORMAL`` skips those fsyncs: survives a killed
+    process only."""
 
     def __init__(self, path: Path, synchronous: str = "FULL") -> None:
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous: FULL or NORMAL, not {synchronous}")
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute(f"PRAGMA synchronous={synchronous}")
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.synchronous = synchronous
+        self.full = synchronous == "FULL"
         self.db.executescript(SCHEMA)
         self._changed = asyncio.Event()
         self._waiters: set[asyncio.Event] = set()
         self._relaxed_depth = 0
-        self._unsynced = False  # relaxed commits not yet fsynced
+        self._unsynced = False  # commits not yet fsynced
         self._notify_after_sync = False
         self._syncer: asyncio.Task[None] | None = None
+        # Durable-commit bookkeeping: every commit gets a number; an fsync covers all numbers up to the
+        # last one committed when it started.
+        self._commit_no = 0
+        self._synced_no = 0
+        self._sync_waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._wal_fd = -1
+        self.fsyncs = 0
+        if self.full:
+            # The WAL file exists from the schema's commit on (it stays while the connection is open): make
+            # its directory entry durable once, as SQLite would on its first WAL sync, then the schema itself.
+            self._sync_now()
+            dir_fd = os.open(str(path.parent), os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
 
     def close(self) -> None:
         self.db.close()  # the last connection checkpoints the WAL into the database (with fsync)
@@ -101,6 +126,7 @@ class BrokerStore:
                 b.updated_ms,
             ),
         )
+        self._committed()
 
     def bracket(self, account_id: str, client_order_id: str) -> Bracket | None:
         row = self.db.execute(
@@ -116,6 +142,15 @@ class BrokerStore:
             (account_id, leg_cid, account_id, leg_cid),
         ).fetchone()
         return None if row is None else Bracket.from_dict(json.loads(row[0]))
+
+    def bracket_state_by_leg(self, account_id: str, leg_cid: str) -> str | None:
+        """The state of the bracket owning that stop/take client id, without decoding the bracket."""
+        row = self.db.execute(
+            "SELECT state FROM brackets WHERE account_id=? AND stop_cid=?"
+            " UNION ALL SELECT state FROM brackets WHERE account_id=? AND take_cid=? LIMIT 1",
+            (account_id, leg_cid, account_id, leg_cid),
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def brackets(self, account_id: str, states: Iterable[str] | None = None) -> list[Bracket]:
         if states is None:
@@ -134,15 +169,17 @@ class BrokerStore:
     # -- events
     def append_event(self, account_id: str, kind: EventKind, payload: Any, handled: bool = True) -> int:
         """Writes one event (committed before this returns) and wakes every stream reader."""
-        data = json.dumps(asdict(payload))
+        data = json.dumps(plain(payload))
         cur = self.db.execute(
             "INSERT INTO events (account_id, time_ms, kind, data, handled) VALUES (?,?,?,?,?)",
             (account_id, now_ms(), kind, data, int(handled)),
         )
-        if self._relaxed_depth:
+        if self._relaxed_depth and self.full:
             # Readers hear of it once it is durable (see relaxed()).
             self._notify_after_sync = True
+            self._committed()
         else:
+            self._committed()
             self._notify()
         return int(cur.lastrowid or 0)
 
@@ -150,6 +187,7 @@ class BrokerStore:
         # A lost mark only replays an idempotent handler after a power cut: no fsync of its own.
         with self.relaxed():
             self.db.execute("UPDATE events SET handled=1 WHERE event_id=?", (event_id,))
+            self._committed()
 
     def unhandled(self, account_id: str) -> list[AccountEvent]:
         rows = self.db.execute(
@@ -205,30 +243,46 @@ class BrokerStore:
             " ON CONFLICT (account_id, key) DO UPDATE SET value=excluded.value",
             (account_id, key, json.dumps(value)),
         )
+        self._committed()
+
+    # -- durability
+    def _committed(self) -> None:
+        """Called after each write: outside a transaction it was a commit (autocommit), which FULL makes
+        durable at once — or, under :meth:`relaxed`, soon, by the group fsync."""
+        if self.db.in_transaction or not self.full:
+            return
+        self._commit_no += 1
+        if self._relaxed_depth:
+            self._sync_soon()
+        else:
+            self._sync_now()
 
     @contextlib.contextmanager
     def relaxed(self) -> Iterator[None]:
-        """Commits inside skip FULL's fsync (they survive a killed process, not a power cut) — only for
-        writes whose loss the exchange lookups on restart repair. Never hold it across an ``await``: the
-        setting is the connection's, and another task's commit must not inherit it. WAL is append-only, so the next FULL
-        commit makes them durable too, and nothing written after them is ever durable without them."""
-        if self.synchronous == "NORMAL" or self.db.in_transaction:
-            yield
-            return
-        if self._relaxed_depth == 0:
-            self.db.execute("PRAGMA synchronous=NORMAL")
+        """Commits inside are not fsynced before they return (they survive a killed process, not yet a power
+        cut) — only for writes whose loss the exchange lookups on restart repair, or that are followed by
+        ``await durable()`` before anything acts on them. Never hold it across an ``await``. WAL is
+        append-only, so a later fsync makes them durable too, and nothing written after them is ever
+        durable without them."""
         self._relaxed_depth += 1
         try:
             yield
         finally:
             self._relaxed_depth -= 1
-            if self._relaxed_depth == 0:
-                self.db.execute(f"PRAGMA synchronous={self.synchronous}")
-                self._sync_soon()
+
+    async def durable(self) -> None:
+        """Returns once every commit made so far is on disk (FULL; at once with NORMAL). The fsync runs in a
+        worker thread (shared with the group commit), so the event loop keeps serving meanwhile."""
+        if not self.full or self._synced_no >= self._commit_no:
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sync_waiters.append((self._commit_no, fut))
+        self._sync_soon()
+        await fut
 
     def _sync_soon(self) -> None:
-        """Group commit: one fsync of the WAL, in a worker thread, covers every relaxed commit so far
-        (the event loop never waits on the disk for them); stream readers are woken after it."""
+        """Group commit: one fsync of the WAL, in a worker thread, covers every commit so far (the event loop
+        never waits on the disk for them); stream readers are woken after it."""
         self._unsynced = True
         try:
             loop = asyncio.get_running_loop()
@@ -239,25 +293,50 @@ class BrokerStore:
             self._syncer = loop.create_task(self._sync_pending())
 
     async def _sync_pending(self) -> None:
-        while self._unsynced:  # commits made while an fsync ran need one more
-            self._unsynced = False
-            notify, self._notify_after_sync = self._notify_after_sync, False
-            fd = self._wal()
-            if fd >= 0:
-                try:
-                    await asyncio.to_thread(os.fsync, fd)
-                except OSError:
-                    if self._wal_fd >= 0:
-                        raise
-                    return  # closed meanwhile; closing synced the WAL
-            if notify:
-                self._notify()
+        try:
+            while self._unsynced:  # commits made while an fsync ran need one more
+                self._unsynced = False
+                notify, self._notify_after_sync = self._notify_after_sync, False
+                upto = self._commit_no
+                fd = self._wal()
+                if fd >= 0:
+                    try:
+                        await asyncio.to_thread(os.fsync, fd)
+                    except OSError:
+                        if self._wal_fd >= 0:
+                            raise
+                        # closed meanwhile; closing synced the WAL
+                self.fsyncs += 1
+                self._synced(upto)
+                if notify:
+                    self._notify()
+        except BaseException as exc:
+            for _, fut in self._sync_waiters:
+                if not fut.done():
+                    fut.set_exception(exc if isinstance(exc, Exception) else OSError("fsync interrupted"))
+            self._sync_waiters.clear()
+            raise
+
+    def _synced(self, upto: int) -> None:
+        self._synced_no = max(self._synced_no, upto)
+        if self._sync_waiters:
+            still = []
+            for no, fut in self._sync_waiters:
+                if no <= upto:
+                    if not fut.done():
+                        fut.set_result(None)
+                else:
+                    still.append((no, fut))
+            self._sync_waiters = still
 
     def _sync_now(self) -> None:
         self._unsynced = False
+        upto = self._commit_no
         fd = self._wal()
         if fd >= 0:
             os.fsync(fd)
+        self.fsyncs += 1
+        self._synced(upto)
         if self._notify_after_sync:
             self._notify_after_sync = False
             self._notify()
@@ -272,16 +351,18 @@ class BrokerStore:
 
     def transaction(self) -> sqlite3.Connection:
         """``with store.transaction():`` groups writes into one commit."""
-        return _Tx(self.db)  # type: ignore[return-value]
+        return _Tx(self)  # type: ignore[return-value]
 
 
 class _Tx:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
+    def __init__(self, store: BrokerStore) -> None:
+        self.store = store
 
     def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
+        self.store.db.execute("BEGIN IMMEDIATE")
+        return self.store.db
 
     def __exit__(self, exc_type: object, *_: object) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        self.store.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if not exc_type:
+            self.store._committed()
