@@ -131,7 +131,13 @@ class RawClient:
         self.reader.cancel()
 
 
-async def run(args: argparse.Namespace, info: dict[str, str], url: str) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to tell the bridge's share from the clients'."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def run(args: argparse.Namespace, info: dict[str, str], url: str, bridge_pid: int) -> None:
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
     clients: list[RawClient] = []
     for i in range(0, args.clients, 50):  # connect in waves
@@ -155,11 +161,18 @@ async def run(args: argparse.Namespace, info: dict[str, str], url: str) -> None:
     latencies.clear()
     stop_at = time.perf_counter() + args.seconds
     started = time.perf_counter()
+    cpu0, own0, load0 = cpu_seconds(bridge_pid), time.process_time(), os.getloadavg()[0]
     await asyncio.gather(*(loop(c) for c in clients))
     wall = time.perf_counter() - started
-    print(f"get_chart 1000 candles, {len(clients)} clients, {wall:.1f} s: {len(latencies)} replies, "
-          f"{len(latencies) / wall:.0f} replies/s, p50 {pct(latencies, 0.5):.1f} ms, "
+    bridge_cpu, own_cpu = cpu_seconds(bridge_pid) - cpu0, time.process_time() - own0
+    n = len(latencies)
+    print(f"get_chart 1000 candles, {len(clients)} clients, {wall:.1f} s: {n} replies, "
+          f"{n / wall:.0f} replies/s, p50 {pct(latencies, 0.5):.1f} ms, "
           f"p99 {pct(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms")
+    # On a 2-core machine the clients compete with the bridge: CPU per reply of each side tells whose the
+    # time is, whatever the machine's other load (load average: before → after the loop).
+    print(f"  CPU per reply: bridge {bridge_cpu / n * 1e6:.0f} µs ({bridge_cpu / wall:.0%} of a core), "
+          f"clients {own_cpu / n * 1e6:.0f} µs ({own_cpu / wall:.0%}); load {load0:.2f} → {os.getloadavg()[0]:.2f}")
 
     if args.think > 0:
         # The loop above is a closed loop: each client asks again the instant its reply lands, so 200 clients
@@ -217,7 +230,8 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         info_file = Path(tmp) / "backends.json"
-        env = dict(os.environ, PYTHONPATH=str(ROOT), PARAYOK_LOG_LEVEL="WARNING")
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+                   PARAYOK_LOG_LEVEL="WARNING")
         backends = subprocess.Popen([sys.executable, __file__, "--serve-backends", str(info_file)], env=env,
                                     stderr=subprocess.DEVNULL)
         bridge: subprocess.Popen[bytes] | None = None
@@ -249,9 +263,11 @@ def main() -> None:
                         await asyncio.sleep(0.1)
                 raise SystemExit("bridge did not start")
 
+            bridge_pid = bridge.pid
+
             async def go() -> Any:
                 await wait_up()
-                await run(args, info, url)
+                await run(args, info, url, bridge_pid)
 
             print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
             asyncio.run(go())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -47,6 +48,31 @@ class Sio4Transport:
         await self.sio.emit(event, data, room=room)
 
 
+class _SioServer(socketio.AsyncServer):
+    """python-socketio's server, answering a ``get_chart`` whose chart is cached without its task per event.
+
+    With ``async_handlers`` python-socketio runs every event in a new task (one more task switch and
+    allocation per request); a cached chart needs no await to be found, so it is answered inline, from
+    the websocket's reader. Anything else — another event, an ack requested, a chart not ready — takes
+    python-socketio's own path. ``_handle_event`` is python-socketio's internal dispatch (5.x); the tests
+    of tests/web exercise both paths against the installed version."""
+
+    def __init__(self, ready: Callable[[str, Any], tuple[str, wire.Raw] | None], **kw: Any) -> None:
+        super().__init__(**kw)
+        self.ready = ready
+
+    async def _handle_event(self, eio_sid: str, namespace: str | None, id: int | None, data: Any) -> None:
+        if id is None and (namespace or "/") == "/" and isinstance(data, list) and len(data) in (1, 2) \
+                and data[0] == "get_chart":
+            sid = self.manager.sid_from_eio_sid(eio_sid, "/")
+            reply = self.ready(sid, data[1] if len(data) > 1 else None) if sid is not None else None
+            if reply is not None:
+                name, raw = reply
+                await self.eio.send_packet(eio_sid, raw.packet(("eio4", name), lambda: _eio4_message(name, raw)))
+                return
+        await super()._handle_event(eio_sid, namespace, id, data)  # type: ignore[misc]
+
+
 def _eio4_message(event: str, data: wire.Raw) -> engineio.packet.Packet:
     """An Engine.IO v4 message carrying a Socket.IO v5 event on ``/``, encoded now (the packet keeps its
     encoding in ``encode_cache`` and hands it to every later send)."""
@@ -66,8 +92,14 @@ def build_app(settings: WebSettings) -> tuple[web.Application, socketio.AsyncSer
                                   settings.broker_addr), timeout=settings.web_rpc_timeout)
     bridge = Bridge(backends, token_required=bool(token))
     hub = Hub(bridge, backends)
-    sio = socketio.AsyncServer(
-        async_mode="aiohttp", cors_allowed_origins=origins, cors_credentials=True, json=wire,
+    sessions: dict[str, Session] = {}
+
+    def ready_chart(sid: str, payload: Any) -> tuple[str, wire.Raw] | None:
+        session = sessions.get(sid)
+        return bridge.ready_chart(session, payload) if session is not None else None
+
+    sio = _SioServer(
+        ready_chart, async_mode="aiohttp", cors_allowed_origins=origins, cors_credentials=True, json=wire,
         ping_interval=settings.web_ping_interval, ping_timeout=settings.web_ping_timeout,
         max_http_buffer_size=1_000_000,
     )
@@ -76,8 +108,6 @@ def build_app(settings: WebSettings) -> tuple[web.Application, socketio.AsyncSer
                       origin_allowed=lambda origin: origin in origins,
                       ping_interval=settings.web_ping_interval, ping_timeout=settings.web_ping_timeout)
     hub.transports = [v4, eio3]
-    sessions: dict[str, Session] = {}
-
     @sio.event
     async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
         presented = auth.get("token") if isinstance(auth, dict) else None

@@ -56,37 +56,75 @@ class _Cached:
 
 
 class VmDirectory:
-    """order_service's VM list, cached for a moment: every request needs the client's VM."""
+    """order_service's VM list, cached for a moment: every request needs the client's VM.
+
+    A list older than ``ttl`` is still answered while one background call refreshes it: otherwise every
+    request would queue behind that call once per ttl (200 looping chart clients: a stall for all of
+    them every second). An invalidated list, or none yet, is waited for."""
 
     def __init__(self, backends: Backends, ttl: float = 1.0) -> None:
         self.backends = backends
         self.ttl = ttl
         self._vms: list[Any] = []
-        self._at = 0.0
+        self._at = 0.0                   # 0: never fetched, or invalidated
+        self._generation = 0             # bumped by invalidate(): a call begun before must not count as fresh
         self._lock = asyncio.Lock()
+        self._refresh: asyncio.Task[None] | None = None
 
     def invalidate(self) -> None:
         self._at = 0.0
+        self._generation += 1
 
-    async def vms(self) -> list[Any]:
+    async def _fetch(self) -> None:
         async with self._lock:
             if time.monotonic() - self._at > self.ttl:
+                generation = self._generation
                 self._vms = await self.backends.list_vms()
-                self._at = time.monotonic()
+                self._at = time.monotonic() if generation == self._generation else 0.0
+
+    def _refresh_done(self, task: asyncio.Task[None]) -> None:
+        self._refresh = None
+        if not task.cancelled() and task.exception() is not None:  # the next request tries again
+            log.info("vm list refresh failed", extra={"event": "vm_refresh_failed", "error": str(task.exception())})
+
+    async def vms(self) -> list[Any]:
+        age = time.monotonic() - self._at
+        if age <= self.ttl:
             return self._vms
+        if self._at and age <= 10 * self.ttl:  # stale: answer it, refresh behind
+            if self._refresh is None:
+                self._refresh = asyncio.ensure_future(self._fetch())
+                self._refresh.add_done_callback(self._refresh_done)
+            return self._vms
+        await self._fetch()
+        return self._vms
 
     def cached(self) -> list[Any]:
         return self._vms
+
+    def fresh(self) -> list[Any] | None:
+        """The list without awaiting anything, when it is within its ttl (the synchronous fast path)."""
+        return self._vms if self._at and time.monotonic() - self._at <= self.ttl else None
 
     async def resolve(self, vm_id: str) -> Any:
         """The VM a session works on: its selection, else the default VM (is_default, or the first)."""
         vms = await self.vms()
         if vm_id:
-            for vm in vms:
-                if vm.id == vm_id:
-                    return vm
-            raise p.BadRequest(f"vmId: unknown VM {vm_id[:64]!r}")
+            found = find_vm(vms, vm_id)
+            if found is None and self._at:  # maybe created since the list was fetched
+                self.invalidate()
+                found = find_vm(await self.vms(), vm_id)
+            if found is None:
+                raise p.BadRequest(f"vmId: unknown VM {vm_id[:64]!r}")
+            return found
         return default_vm(vms)
+
+
+def find_vm(vms: list[Any], vm_id: str) -> Any:
+    for vm in vms:
+        if vm.id == vm_id:
+            return vm
+    return None
 
 
 def default_vm(vms: list[Any]) -> Any:
@@ -178,6 +216,26 @@ class Bridge:
         return str((await self.vms.resolve(session.vm_id)).id)
 
     # --- request handlers ---------------------------------------------------------------------
+
+    def ready_chart(self, session: Session, payload: Json) -> tuple[str, Raw] | None:
+        """The reply to ``get_chart`` when it can be given without awaiting anything: the client's VM and the
+        chart are cached and fresh. Transports answer such a request inline, without a task per request
+        (the common case under load: many clients asking for the same chart); None: go through
+        :meth:`handle`."""
+        vms = self.vms.fresh()
+        if not vms:
+            return None
+        try:
+            symbol, tf, limit, around = p.chart_request(payload)
+            vm = find_vm(vms, session.vm_id) if session.vm_id else default_vm(vms)
+        except p.BadRequest:
+            return None
+        if vm is None:
+            return None
+        cached = self._charts.get((vm.id, symbol, tf, limit, around))
+        if cached is None or cached.expires < time.monotonic() or not cached.servable():
+            return None
+        return "chart", cached.task.result()
 
     async def get_chart(self, session: Session, payload: Json) -> Json:
         symbol, tf, limit, around = p.chart_request(payload)

@@ -428,18 +428,28 @@ class Eio3Server:
             if not isinstance(payload, list) or not payload or not isinstance(payload[0], str):
                 log.warning("bad event packet", extra={"event": "bad_payload", "sid": sock.sid})
                 return
-            task = asyncio.create_task(self._dispatch(sock, payload[0], payload[1] if len(payload) > 1 else None,
-                                                      ack))
+            event, args = payload[0], payload[1] if len(payload) > 1 else None
+            if ack is None and event == "get_chart" and len(payload) <= 2:
+                ready = self.bridge.ready_chart(sock.session, args)
+                if ready is not None:  # a cached chart: answered now, no task for the request
+                    self._send_chart(sock, *ready)
+                    return
+            task = asyncio.create_task(self._dispatch(sock, event, args, ack))
             sock.tasks.add(task)
             task.add_done_callback(sock.tasks.discard)
+
+    @staticmethod
+    def _send_chart(sock: Eio3Socket, name: str, data: wire.Raw) -> None:
+        """A cached chart: one packet for every requester in the cache window."""
+        sock.send(data.packet(("eio3", name), lambda: wire.Utf8Text("42" + wire.dumps([name, data]))))
 
     async def _dispatch(self, sock: Eio3Socket, event: str, payload: Any, ack: int | None) -> None:
         reply = await self.bridge.handle(sock.session, event, payload)
         if reply is None:
             return
         name, data = reply
-        if isinstance(data, wire.Raw):  # a cached chart: one packet for every requester in the cache window
-            sock.send(data.packet(("eio3", name), lambda: wire.Utf8Text("42" + wire.dumps([name, data]))))
+        if isinstance(data, wire.Raw):
+            self._send_chart(sock, name, data)
         else:
             sock.send("42" + wire.dumps([name, data]))
         if ack is not None:
