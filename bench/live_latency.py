@@ -1,6 +1,6 @@
 """Live latency, 4 hops: a candle closed by exchange_sim → the bracket's market entry received by exchange_sim.
 
-    .venv/bin/python bench/live_latency.py [--pulses 1000] [--interval-ms 250] [--symbols 1] [--warmup 20]
+    .venv/bin/python bench/live_latency.py [--pulses 1000] [--symbols 4] [--gap-ms 150] [--warmup 20] [--hop candle]
 
 The whole pipeline runs as real processes under the supervisor (parayok.supervisor, as ``make run
 MARKET=sim``): exchange_sim, candle_service, analysis_service, order_service and broker_service (account
@@ -8,11 +8,13 @@ MARKET=sim``): exchange_sim, candle_service, analysis_service, order_service and
 bench/analyzers/every_candle.py (``PARAYOK_ANALYZERS_DIR``): one market entry per pulse, on the symbols in
 turn, sides alternating, stop and take 0.05 % away — so every pulse becomes a bracket at exchange_sim.
 
-exchange_sim's clock is stepped by this process, one market minute every ``--interval-ms`` (its admin
-``/_sim/clock``): each step closes one 1m candle, and the market then stands still until the next step.
-On a running accelerated clock the closed kline is pushed up to one push interval (250 ms wall, a whole
-market minute at 240×) after its close, so by the time a bracket arrives the price has left a tight
-stop/take behind and broker_service rightly refuses it; a stepped clock keeps "now" at the close. The
+exchange_sim's clock is stepped by this process (its admin ``/_sim/clock``): one market minute closes one
+1m candle, then the market stands still; the next step comes ``--gap-ms`` after this pulse's bracket reached
+exchange_sim (or failed). So every pulse meets an idle pipeline, as a live pulse does a minute after the
+last one, and a slow pulse cannot queue the next ones behind it (stepping at a fixed rate faster than the
+pipeline measures its backlog instead). On a running accelerated clock the closed kline would be pushed up
+to one push interval (250 ms wall, a whole market minute at 240×) after its close, and by the time a
+bracket arrived the price would have left a tight stop/take behind (broker_service rightly refuses it). The
 next steps' price path reaches the stop or take, which frees the symbol side before its next turn.
 
 This process watches exchange_sim as any client does, over its websockets: the kline stream (the moment a
@@ -22,6 +24,9 @@ request). Both arrive over the same kind of loopback websocket, so their deliver
 It also follows order_service's StreamEvents: ``order_created`` splits the path into
 exchange_sim → candle_service → analysis_service → order_service (commit) and order_service →
 broker_service → exchange_sim.
+
+``--hop candle`` measures the first hop alone: exchange_sim and candle_service only, this process
+consuming ``StreamPulses`` live for the same symbols (closed kline pushed → the pulse received here).
 
 Prints p50/p90/p99/max and a ``FIGURE {json}`` line per figure (bench/__main__.py builds its table from
 them). The shared harness (``Suite``: the supervised suite in a temporary folder; ``SimWatch``; ``figure``)
@@ -53,7 +58,7 @@ sys.path.insert(0, str(ROOT))
 from order_service.service import client_order_id  # noqa: E402
 from parayok.services import SERVICES  # noqa: E402
 from parayok.supervisor import ChildSpec, Supervisor  # noqa: E402
-from parayok.v1 import common_pb2, orders_pb2, orders_pb2_grpc  # noqa: E402
+from parayok.v1 import candles_pb2, candles_pb2_grpc, common_pb2, orders_pb2, orders_pb2_grpc  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 
 SIM_KEY, SIM_SECRET = "sim-key", "sim-secret"  # exchange_sim's default account
@@ -172,6 +177,7 @@ class SimWatch:
         self.user = user
         self.closes: dict[tuple[str, str, int], float] = {}  # (symbol, timeframe, close time) → perf_counter
         self.first_close: dict[int, float] = {}  # close time → the first push of a kline closing then
+        self.progress = asyncio.Event()  # set when an entry order (a client id without a leg suffix) arrives
         self.orders: dict[str, float] = {}  # client order id → perf_counter
         self.tasks: list[asyncio.Task[None]] = []
         self.http: aiohttp.ClientSession | None = None
@@ -211,7 +217,24 @@ class SimWatch:
             now = time.perf_counter()
             ev = json.loads(msg.data)
             if ev.get("e") == "ORDER_TRADE_UPDATE":
-                self.orders.setdefault(ev["o"]["c"], now)
+                cid = ev["o"]["c"]
+                if cid not in self.orders:
+                    self.orders[cid] = now
+                    if "." not in cid:
+                        self.progress.set()
+
+
+async def step(http: aiohttp.ClientSession, sim_url: str, done: asyncio.Event, gap_ms: float,
+               timeout: float = 10.0) -> None:
+    """One market minute at exchange_sim (its clock is stepped), then wait until `done` is set — this pulse's
+    outcome arrived — or `timeout`, then `gap_ms` of quiet: each pulse meets an idle pipeline, as a live
+    pulse a minute after the last one does, and a slow pulse cannot queue the next ones behind it."""
+    done.clear()
+    async with http.post(f"{sim_url}/_sim/clock", json={"step_minutes": 1}) as r:
+        r.raise_for_status()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(done.wait(), timeout)
+    await asyncio.sleep(gap_ms / 1000)
 
 
 async def wait_state(orders: orders_pb2_grpc.OrderServiceStub, vm_id: str, timeout: float,
@@ -253,6 +276,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                         created.setdefault(e.id, (e.symbol, e.time_ms, now))
                     elif ev.HasField("real_order") and ev.real_order.status == orders_pb2.REAL_ORDER_STATUS_FAILED:
                         failed.append(ev.real_order.error)
+                        watch.progress.set()  # this pulse will not reach exchange_sim: on to the next
 
             follower = asyncio.create_task(follow())
             try:
@@ -262,23 +286,20 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                     broker_kind=orders_pb2.BROKER_KIND_BINANCE, live_trading=True, plan=bench_plan()), start=True),
                     timeout=30)
                 await wait_state(orders, vm.id, 300)
-                live_at = time.perf_counter()
-                interval = args.interval_ms / 1000
-                print(f"VM live; a 1m pulse every {args.interval_ms:g} ms wall", flush=True)
+                print(f"VM live; stepping the market one minute at a time, {args.gap_ms:g} ms after each bracket",
+                      flush=True)
                 samples: dict[tuple[str, int], tuple[float, float, float]] = {}
                 async with aiohttp.ClientSession() as http:
+                    for _ in range(args.warmup):
+                        await step(http, suite.sim_url, watch.progress, args.gap_ms)
+                    measure_from = time.perf_counter()
                     # bounded: at most twice the pulses asked for (a pulse whose bracket failed is not measured)
-                    for _ in range(2 * (args.pulses + args.warmup)):
-                        tick = time.perf_counter()
-                        async with http.post(f"{suite.sim_url}/_sim/clock", json={"step_minutes": 1}) as r:
-                            r.raise_for_status()
-                        samples = collect(vm.id, watch, created, live_at, args.warmup * interval)
+                    for _ in range(2 * args.pulses):
+                        await step(http, suite.sim_url, watch.progress, args.gap_ms)
+                        samples = collect(vm.id, watch, created, measure_from)
                         if len(samples) >= args.pulses:
                             break
-                        await asyncio.sleep(max(0.0, interval - (time.perf_counter() - tick)))
-                    await asyncio.sleep(1.0)  # the last pulse's bracket
-                    samples = collect(vm.id, watch, created, live_at, args.warmup * interval)
-                pulses_after = {k[2] for k, t in watch.closes.items() if t > live_at + args.warmup * interval}
+                pulses_after = {k[2] for k, t in watch.closes.items() if t > measure_from}
                 print(f"load during the run: {machine()}", flush=True)
                 rss = suite.peak_rss_mb()
             finally:
@@ -292,16 +313,53 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             "failed": failed, "rss": rss}
 
 
-def collect(vm_id: str, watch: SimWatch, created: dict[str, tuple[str, int, float]], live_at: float,
-            warmup_s: float) -> dict[tuple[str, int], tuple[float, float, float]]:
+async def measure_candle_hop(args: argparse.Namespace) -> list[float]:
+    """exchange_sim → candle_service → this client (StreamPulses live): ms per closed pulse."""
+    symbols = SYMBOLS[:args.symbols]
+    start = (int(time.time() * 1000) // 60_000) * 60_000
+    async with Suite(("candle",), speed=0, sim_args=["--start", str(start)], log_level=args.log_level) as suite, \
+            SimWatch(suite.sim_url, symbols, ["1m"], user=False) as watch, \
+            grpc.aio.insecure_channel(suite.addr("candle")) as channel:
+        stub = candles_pb2_grpc.CandleServiceStub(channel)
+        arrived: dict[int, float] = {}
+        live = asyncio.Event()
+
+        async def follow() -> None:
+            async for ev in stub.StreamPulses(candles_pb2.StreamPulsesRequest(
+                    symbols=symbols, timeframes=[common_pb2.TIMEFRAME_1M], from_ms=start - 3_600_000, live=True)):
+                now = time.perf_counter()
+                if ev.HasField("live"):
+                    live.set()
+                elif ev.HasField("pulses"):
+                    for t, closed in zip(ev.pulses.pulse_time, ev.pulses.closed, strict=True):
+                        if closed:
+                            arrived.setdefault(int(t), now)
+                            watch.progress.set()
+
+        follower = asyncio.create_task(follow())
+        try:
+            await asyncio.wait_for(live.wait(), 120)
+            async with aiohttp.ClientSession() as http:
+                for _ in range(args.pulses + args.warmup):
+                    await step(http, suite.sim_url, watch.progress, args.gap_ms)
+        finally:
+            follower.cancel()
+            await asyncio.gather(follower, return_exceptions=True)
+    pushed = sorted(watch.first_close.items())[args.warmup:]
+    return [(arrived[c] - t) * 1000 for c, t in pushed if c in arrived]
+
+
+def collect(vm_id: str, watch: SimWatch, created: dict[str, tuple[str, int, float]],
+            measure_from: float) -> dict[tuple[str, int], tuple[float, float, float]]:
     """(symbol, close time) → (kline pushed, order_created seen, entry received by exchange_sim)."""
     out = {}
     for entry_id, (symbol, close_ms, made) in list(created.items()):
-        pushed = watch.closes.get((symbol, "1m", close_ms))
-        received = watch.orders.get(client_order_id(vm_id, entry_id))
-        if pushed is None or received is None or pushed < live_at + warmup_s:
+        pushed = watch.closes.get((symbol, "1m", close_ms))  # None for history entries: checked first, it is cheap
+        if pushed is None or pushed < measure_from:
             continue
-        out[(symbol, close_ms)] = (pushed, made, received)
+        received = watch.orders.get(client_order_id(vm_id, entry_id))
+        if received is not None:
+            out[(symbol, close_ms)] = (pushed, made, received)
     return out
 
 
@@ -310,16 +368,28 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pulses", type=int, default=1000, help="pulses measured (after the warm-up)")
     ap.add_argument("--warmup", type=int, default=20, help="live pulses not measured")
     ap.add_argument("--symbols", type=int, default=4, help="symbols of the VM (entered in turn, one per pulse)")
-    ap.add_argument("--interval-ms", type=float, default=250.0, help="wall time between two pulses")
+    ap.add_argument("--gap-ms", type=float, default=150.0,
+                    help="quiet wall time after a pulse's bracket reached exchange_sim, before the next pulse")
     ap.add_argument("--log-level", default="INFO", help="PARAYOK_LOG_LEVEL of the services (product default INFO)")
+    ap.add_argument("--hop", choices=["all", "candle"], default="all",
+                    help="candle: only exchange_sim → candle_service → a StreamPulses client")
     args = ap.parse_args(argv)
     print(f"machine: {machine()}", flush=True)
+    if args.hop == "candle":
+        hop = asyncio.run(measure_candle_hop(args))
+        if not hop:
+            raise SystemExit("no live pulse arrived")
+        print(f"{len(hop)} pulses, {args.symbols} symbol(s) × 1m: closed kline at exchange_sim → pulse at a "
+              f"StreamPulses client of candle_service: {summary(hop)}; {machine()}")
+        figure(f"live hop 1, closed kline at exchange_sim → pulse out of candle_service ({args.symbols} symbols)",
+               round(pct(hop, 0.99), 1), "ms", "", p50=round(statistics.median(hop), 1), pulses=len(hop))
+        return
     res = asyncio.run(measure(args))
     total = res["total"]
     if not total:
         raise SystemExit("no pulse became a bracket at exchange_sim")
     print(f"{len(total)} pulses measured of {res['closes']} closed after the warm-up "
-          f"({args.symbols} symbol(s) × 1m, a pulse every {args.interval_ms:g} ms); "
+          f"({args.symbols} symbol(s) × 1m, the next pulse {args.gap_ms:g} ms after each bracket); "
           f"{len(res['failed'])} brackets failed"
           + (f" (first: {res['failed'][0]})" if res["failed"] else ""))
     print(f"  closed kline at exchange_sim → entry order at exchange_sim: {summary(total)}")
