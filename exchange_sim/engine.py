@@ -148,24 +148,40 @@ class Account:
     _maybe_open: dict[int, Order] = field(default_factory=dict, repr=False)
     _maybe_open_algos: dict[int, AlgoOrder] = field(default_factory=dict, repr=False)
     _tracked: tuple[int, int] = (0, 0)
+    # The newest order / algo order carrying each client id (lookups by client id without a history scan).
+    _by_client_id: dict[str, Order] = field(default_factory=dict, repr=False)
+    _algo_by_client_id: dict[str, AlgoOrder] = field(default_factory=dict, repr=False)
 
     def add_order(self, o: Order) -> None:
         self._sync_tracking()
         self.orders[o.order_id] = o
         self._maybe_open[o.order_id] = o
+        self._by_client_id[o.client_id] = o
         self._tracked = (len(self.orders), len(self.algos))
 
     def add_algo(self, a: AlgoOrder) -> None:
         self._sync_tracking()
         self.algos[a.algo_id] = a
         self._maybe_open_algos[a.algo_id] = a
+        self._algo_by_client_id[a.client_algo_id] = a
         self._tracked = (len(self.orders), len(self.algos))
 
     def _sync_tracking(self) -> None:
         if self._tracked != (len(self.orders), len(self.algos)):
             self._maybe_open = dict(self.orders)
             self._maybe_open_algos = dict(self.algos)
+            # insertion order: a later order with the same client id replaces an earlier one
+            self._by_client_id = {o.client_id: o for o in self.orders.values()}
+            self._algo_by_client_id = {a.client_algo_id: a for a in self.algos.values()}
             self._tracked = (len(self.orders), len(self.algos))
+
+    def order_by_client_id(self, cid: str) -> Order | None:
+        self._sync_tracking()
+        return self._by_client_id.get(cid)
+
+    def algo_by_client_id(self, cid: str) -> AlgoOrder | None:
+        self._sync_tracking()
+        return self._algo_by_client_id.get(cid)
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         self._sync_tracking()
@@ -565,7 +581,7 @@ class Engine:
     # ---- cancel / query ------------------------------------------------------------
     def _find_order(self, acct: Account, params: dict[str, str]) -> Order:
         sp = self.spec(params.get("symbol"))
-        found = _lookup(acct.orders, params, "orderId", "origClientOrderId", lambda o: o.client_id)
+        found = _lookup(acct.orders, params, "orderId", "origClientOrderId", acct.order_by_client_id)
         if found is None or found.symbol != sp.symbol:
             raise ApiError(*E.UNKNOWN_ORDER)
         return found
@@ -722,7 +738,7 @@ class Engine:
         return price >= a.activate_price if a.side == "SELL" else price <= a.activate_price
 
     def _find_algo(self, acct: Account, params: dict[str, str]) -> AlgoOrder:
-        found = _lookup(acct.algos, params, "algoId", "clientAlgoId", lambda a: a.client_algo_id)
+        found = _lookup(acct.algos, params, "algoId", "clientAlgoId", acct.algo_by_client_id)
         if found is None or (params.get("symbol") and found.symbol != params.get("symbol")):
             raise ApiError(*E.UNKNOWN_ORDER)
         return found
@@ -1366,7 +1382,7 @@ T = TypeVar("T")
 
 
 def _lookup(items: Mapping[int, T], params: Mapping[str, str], id_param: str, client_param: str,
-            client_id: Callable[[T], str]) -> T | None:
+            by_client_id: Callable[[str], T | None]) -> T | None:
     """An order (or algo order) by its exchange id, or else the newest one carrying the client id
     (client ids may be reused once an order is closed)."""
     oid = params.get(id_param)
@@ -1378,8 +1394,4 @@ def _lookup(items: Mapping[int, T], params: Mapping[str, str], id_param: str, cl
             return items.get(int(oid))
         except ValueError as exc:
             raise mandatory(id_param) from exc
-    found: T | None = None
-    for item in items.values():
-        if client_id(item) == cid:
-            found = item
-    return found
+    return by_client_id(cid or "")

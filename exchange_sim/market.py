@@ -36,6 +36,9 @@ FloatArr = npt.NDArray[np.float64]
 VERTEX_OFFSETS = (0, 20_000, 40_000, 59_999)
 
 
+_MISSING = object()
+
+
 @dataclass
 class Minutes:
     """Present 1m candles of one symbol (a replay may have gaps), prices in ticks."""
@@ -269,6 +272,7 @@ class Market:
         # per symbol: sorted (time, factor); factor applies from its time on.
         self.overrides: dict[str, list[tuple[int, float]]] = {}
         self._day_summary: dict[tuple[str, int], Minutes] = {}
+        self._vertices: dict[tuple[str, int], tuple[int, int, int, int] | None] = {}
 
     # ---- overrides -------------------------------------------------------------------
     def _factor_at(self, symbol: str, t: int) -> float:
@@ -397,10 +401,17 @@ class Market:
 
     # ---- prices and paths ------------------------------------------------------------
     def _minute_vertices(self, symbol: str, mt: int) -> tuple[int, int, int, int] | None:
+        # Every order asks for the current price: the (deterministic) base vertices of a minute are kept.
+        key = (symbol, mt)
+        hit = self._vertices.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit  # type: ignore[return-value]
         m = self._base_minutes(symbol, mt, mt + MS_MIN)
-        if len(m) == 0:
-            return None
-        return int(m.o[0]), int(m.x1[0]), int(m.x2[0]), int(m.c[0])
+        vx = None if len(m) == 0 else (int(m.o[0]), int(m.x1[0]), int(m.x2[0]), int(m.c[0]))
+        if len(self._vertices) >= 4096:
+            self._vertices.clear()
+        self._vertices[key] = vx
+        return vx
 
     def _base_price(self, symbol: str, t: int) -> float:
         mt = t // MS_MIN * MS_MIN

@@ -380,3 +380,33 @@ async def test_take_profit_path_trigger_and_cancel_algo(hsim: SimHandle, hclient
         ] == "CANCELED"
     trade = (await hclient.futures_account_trades(symbol="ETHUSDT"))[-1]
     assert Decimal(trade["price"]) == (2990 if first == "tp" else 3010)
+
+
+async def test_client_id_lookup_finds_the_newest_order_and_algo(hsim: SimHandle, hclient: Any) -> None:
+    """A closed order's client id may be reused; lookups by it find the newest (also after orders were
+    added to an account behind the engine's back)."""
+    await hsim.admin.set_price("BTCUSDT", "50000")
+    mkt = {"symbol": "BTCUSDT", "type": "MARKET", "quantity": "0.01", "newOrderRespType": "RESULT"}
+    first = await hclient.futures_create_order(**mkt, side="BUY", positionSide="LONG", newClientOrderId="cid-1")
+    second = await hclient.futures_create_order(**mkt, side="SELL", positionSide="LONG", newClientOrderId="cid-1")
+    assert first["orderId"] != second["orderId"]
+    got = await hclient.futures_get_order(symbol="BTCUSDT", origClientOrderId="cid-1")
+    assert got["orderId"] == second["orderId"] and got["side"] == "SELL"
+    await hclient.futures_create_order(**mkt, side="BUY", positionSide="LONG", newClientOrderId="cid-2")
+    leg = {"symbol": "BTCUSDT", "side": "SELL", "positionSide": "LONG", "quantity": "0.01"}
+    a1 = await hclient.futures_create_order(**leg, type="STOP_MARKET", stopPrice="49000", clientAlgoId="cid-2.sl")
+    await hclient.futures_cancel_algo_order(clientAlgoId="cid-2.sl")
+    a2 = await hclient.futures_create_order(**leg, type="STOP_MARKET", stopPrice="48000", clientAlgoId="cid-2.sl")
+    assert a1["algoId"] != a2["algoId"]
+    got_algo = await hclient.futures_get_algo_order(clientAlgoId="cid-2.sl")
+    assert got_algo["algoId"] == a2["algoId"] and got_algo["algoStatus"] == "NEW"
+    assert hsim.simulator is not None
+    acct = next(iter(hsim.simulator.engine.accounts.values()))
+    # an order put straight into the account's history (as replays and tests do) is found too
+    import dataclasses
+
+    copy = dataclasses.replace(acct.orders[int(second["orderId"])], order_id=10**9, client_id="cid-3")
+    acct.orders[copy.order_id] = copy
+    got3 = await hclient.futures_get_order(symbol="BTCUSDT", origClientOrderId="cid-3")
+    assert got3["orderId"] == 10**9
+    assert await code_of(hclient.futures_get_order(symbol="BTCUSDT", origClientOrderId="nope")) == -2013
