@@ -265,18 +265,18 @@ class Bridge:
         return await asyncio.shield(cached.task)
 
     async def _chart(self, vm_id: str, symbol: str, tf: str, limit: int, around: int, payload: Json) -> Raw:
-        batches = await self.backends.get_candles(symbol, tf, limit, around_ms=around)
-        candles = p.candles_json(batches)
+        batches = [b for b in await self.backends.get_candles(symbol, tf, limit, around_ms=around) if b.open_time]
         cdebug: list[Json] = []
-        if candles:
+        if batches:
             try:
                 annotations = await self.backends.get_annotations(
-                    vm_id, symbol, tf, candles[0]["openTime"], candles[-1]["closeTime"] + 1)
+                    vm_id, symbol, tf, batches[0].open_time[0], batches[-1].close_time[-1] + 1)
                 cdebug = p.cdebug_json(symbol, tf, annotations)
             except BackendError as exc:  # candles without annotations beat no chart at all
                 log.info("no annotations", extra={"event": "no_annotations", "ticker": f"{symbol}-{tf}",
                                                   "error": str(exc)})
         target = payload.get("timestamp") if isinstance(payload.get("timestamp"), int | float) else None
+        candles = Raw(p.candles_text(batches))
         return Raw(dumps({"id": f"{symbol}-{tf}", "candles": candles, "cdebug": cdebug, "targetTimestamp": target}))
 
     async def get_flags(self, session: Session, payload: Json) -> Json:

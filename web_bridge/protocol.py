@@ -8,6 +8,7 @@ the field, sent back to the client in the reply's ``error`` field.
 
 from __future__ import annotations
 
+import json as _json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -286,6 +287,25 @@ def candles_json(batches: Iterable[candles_pb2.CandleBatch]) -> list[dict[str, J
         out.extend({"openTime": ot, "open": o, "high": h, "low": lo, "close": c, "volume": v, "closeTime": ct}
                    for ot, o, h, lo, c, v, ct in cols)
     return out
+
+
+_CANDLE = '{"openTime":%d,"open":%r,"high":%r,"low":%r,"close":%r,"volume":%r,"closeTime":%d}'
+
+
+def candles_text(batches: Sequence[candles_pb2.CandleBatch]) -> str:
+    """``json.dumps(candles_json(batches))`` (compact separators), written straight from the columns:
+    a chart's 1,000 candles are made every cache period while every client waits, and the dicts plus
+    the generic encoder cost several times more. ``%r`` of a float is the text json writes for it; a
+    column with a non-finite value (json: ``NaN``/``Infinity``) takes the generic path."""
+    parts: list[str] = []
+    for b in batches:
+        # any NaN or infinity makes the sum non-finite (so may an overflow: then the generic path, still right)
+        if not math.isfinite(sum(b.open) + sum(b.high) + sum(b.low) + sum(b.close) + sum(b.volume)):
+            parts.extend(_json.dumps(c, separators=(",", ":")) for c in candles_json([b]))
+            continue
+        rows = zip(b.open_time, b.open, b.high, b.low, b.close, b.volume, b.close_time, strict=True)
+        parts.extend(_CANDLE % row for row in rows)
+    return "[" + ",".join(parts) + "]"
 
 
 _KIND = {

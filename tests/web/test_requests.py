@@ -4,13 +4,16 @@ v4, websocket and long-polling), against the real candle_service and gRPC double
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from typing import Any
 
+import aiohttp
 import pytest
 
 from parayok.v1 import common_pb2, orders_pb2
 
-from .conftest import Stack, eventually, v4_client
+from .conftest import WAIT, Stack, eventually, v4_client
 from .doubles import E_ACTIVE, E_ALT, E_WON, HOUR, SIM_START
 from .shapes import TABLE, check_candles
 
@@ -172,3 +175,43 @@ async def test_an_expired_chart_is_served_while_its_next_version_is_made(stack: 
         check_candles((await c.request("get_chart", payload, "chart"))["candles"], 778, HOUR)
         assert bridge._charts[key] is newer.next
         assert len(stack.calls.of("GetAnnotations")) == before + 2
+
+
+async def test_a_cached_chart_is_answered_inline_with_the_same_reply(stack: Stack, monkeypatch: Any) -> None:
+    """Once a chart is cached, v4 (websocket and polling) and v3 requesters get it without going through
+    the event handler (no task per request) — the same bytes; an ack request still takes the full path."""
+    payload = {"tickerId": "BTCUSDT-1h", "limit": 779}
+    bridge = stack.hub.bridge
+    monkeypatch.setattr(bridge, "chart_ttl", 60.0)  # no expiry mid-test, however slow the machine
+    monkeypatch.setattr(bridge.vms, "ttl", 60.0)
+    async with v4_client(stack.url) as a, v4_client(stack.url, transports=["polling"]) as b:
+        first = await a.request("get_chart", payload, "chart")  # made: through Bridge.handle
+        handled: list[str] = []
+        original = bridge.handle
+
+        async def spy(session: Any, event: str, data: Any) -> Any:
+            handled.append(event)
+            return await original(session, event, data)
+
+        monkeypatch.setattr(bridge, "handle", spy)
+        assert await a.request("get_chart", payload, "chart") == first
+        assert await b.request("get_chart", payload, "chart") == first
+        async with aiohttp.ClientSession() as http:
+            ws = await http.ws_connect(stack.url + "/socket.io/?EIO=3&transport=websocket", max_msg_size=0)
+            assert (await ws.receive_str(timeout=WAIT)).startswith("0{")
+            assert await ws.receive_str(timeout=WAIT) == "40"
+            await ws.send_str("42" + json.dumps(["get_chart", payload]))
+            reply = await ws.receive_str(timeout=WAIT)
+            assert reply.startswith('42["chart",') and json.loads(reply[2:]) == ["chart", first]
+            await ws.close()
+        assert handled == []
+        assert await a.sio.call("get_chart", payload, timeout=WAIT) == first  # an ack: the handler's path
+        assert await a.next("chart") == first  # (the reply event comes too)
+        assert handled == ["get_chart"]
+        # an expired chart, a bad payload or an unknown VM are not answered inline either
+        (key,) = [k for k in bridge._charts if k[3] == 779]
+        bridge._charts[key].expires = time.monotonic() - 0.001
+        assert await a.request("get_chart", payload, "chart") == first
+        assert "tickerId" in (await a.request("get_chart", {"tickerId": 5}, "chart"))["error"]
+        assert handled == ["get_chart"] * 3
+
