@@ -80,6 +80,13 @@ class PulseBatchData:
     volume: list[float]
 
 
+def _candles(b: PulseBatchData) -> list[Candle]:
+    syms = b.symbols
+    symbol = [syms[0]] * len(b.open_time) if len(syms) == 1 else [syms[i] for i in b.candle_symbol]
+    return list(map(Candle, b.open_time, b.open, b.high, b.low, b.close, b.volume, b.close_time, symbol,
+                    b.candle_timeframe))
+
+
 @dataclass(frozen=True)
 class Progress:
     symbol: str
@@ -183,11 +190,7 @@ class VmRun:
 
     def _process(self, batches: list[PulseBatchData], announce: bool) -> Iterator[Any]:
         engine = self.engine
-        candles = [
-            [Candle(b.open_time[i], b.open[i], b.high[i], b.low[i], b.close[i], b.volume[i], b.close_time[i],
-                    b.symbols[b.candle_symbol[i]], b.candle_timeframe[i]) for i in range(len(b.open_time))]
-            for b in batches
-        ]
+        candles = [_candles(b) for b in batches]
         if announce and candles:
             sequences: dict[str, list[Candle]] = {}
             for batch in candles:

@@ -91,13 +91,33 @@ class Engine:
         incremental analyzers, which draw the chart items the final window shows."""
         if not self.batch:
             return
+        planned = []
         for tid, seq in sequences.items():
             t = self.tickers.get(tid)
             if t is None:
                 continue
             if t.debug.enabled:
                 seq = seq[: max(0, len(seq) - t.window)]
-            t.enter_batch(seq)
+            if t.enter_batch(seq):
+                planned.append(t)
+        self._lazy_flags(planned)
+
+    def _lazy_flags(self, planned: list[Ticker]) -> None:
+        """Lazy flags when no one can see a history candle's flags but the box itself: no
+        candle hooks, no chart snapshots, only built-in indicators in every box (so no strategy
+        makes entries with flag snapshots, and no analyzer reads another ticker's flags but
+        the ones that are always stored). Then the batched analyzers' keys are stored only
+        where an incremental analyzer reads them; `Ticker.flags` completes on demand."""
+        from analysis_service.fast.plan import lazy_capable, lazy_keys
+
+        if self.on_candle or not all(lazy_capable(t.box) for t in self.tickers.values()):
+            return
+        for t in planned:
+            if t.debug.enabled or t.plan is None:
+                continue
+            keys = lazy_keys(t.plan)
+            if keys is not None:
+                t.set_lazy(keys)
 
     # --- the pulse protocol (driven by the sequencer or a live pulser) --------------
 

@@ -53,6 +53,7 @@ class Ticker:
         self._batch_calls: list[Callable[[Candle, AnalyzerIO], None]] = []
         self._flag_store: dict[str, dict[str, Any]] = {}
         self._seg_slots: list[tuple[int, Segment]] = []  # positions of segment writers in _batch_calls
+        self._sparse = False  # the current flag dict holds only the keys lazy mode stores (complete_flags)
         self._refresh()
 
     def _refresh(self) -> None:
@@ -89,6 +90,8 @@ class Ticker:
         self._seg_slots = []
         for seg, i in plan.layout:
             if seg is not None:
+                if plan.lazy and not seg.live_slots:
+                    continue  # stores nothing per candle
                 self._seg_slots.append((len(calls), seg))
                 calls.append(seg.call)
             else:
@@ -100,12 +103,52 @@ class Ticker:
             a for i, a in enumerate(self.box) if i not in plan.batched and type(a).forget_before is not base
         ]
 
+    def set_lazy(self, needed: set[str]) -> None:
+        """Lazy flags (the engine decides when nothing else can observe them, see
+        `Engine.prepare_history`): per candle the segments store only the `needed` keys, those
+        the box's incremental analyzers read; the complete dict of the current candle is
+        built when anyone asks (`flags`, `complete_flags`) and after the last announced candle."""
+        plan = self.plan
+        if plan is None or self.processed:
+            return
+        plan.set_lazy(needed)
+        self._plan_calls()
+
+    def complete_flags(self, upto: int | None = None) -> None:
+        """Replace the current candle's lazy flag dict with the one full mode builds: the same
+        keys in the same order, the same values. `upto`: the box index that raised (keys of
+        the analyzers after it are not there in full mode either)."""
+        if not self._sparse:
+            return
+        self._sparse = False
+        plan = self.plan
+        assert plan is not None
+        k = plan.pos - 1
+        old = self.io.flags
+        new: dict[str, Any] = {"is_live": old["is_live"]}
+        for seg, i in plan.layout:
+            if seg is not None:
+                if upto is not None and seg.first_index > upto:
+                    break
+                seg.write_full(new, k, plan.lo)
+                continue
+            if upto is not None and i > upto:
+                break
+            for key in type(self.box[i]).WRITES:
+                if key in old:
+                    new[key] = old[key]
+        if not new.keys() >= old.keys():
+            raise AssertionError(f"{self.id}: lazy flags cannot be completed ({sorted(old.keys() - new.keys())})")
+        self.io.flags = new
+        self._flag_store[self.id] = new
+
     def leave_batch(self, k_done: int | None = None, k_rest: int | None = None, split: int | None = None) -> None:
         """Back to candle-by-candle: every batched analyzer gets its state as after the
         candles the plan consumed (see `TickerPlan.restore`)."""
         plan = self.plan
         if plan is None:
             return
+        self.complete_flags()
         plan.restore(plan.pos if k_done is None else k_done, k_rest, split)
         self.plan = None
         self._refresh()
@@ -124,6 +167,8 @@ class Ticker:
 
     @property
     def flags(self) -> dict[str, Any]:
+        if self._sparse:
+            self.complete_flags()
         return self.io.flags
 
     def analyzer(self, name: str) -> Analyzer | None:
@@ -186,14 +231,20 @@ class Ticker:
         io.flags = flags
         if debug.enabled:
             debug.snapshots[candle.open_time] = flags
+        if plan.lazy:
+            self._sparse = True
         try:
             for call in self._batch_calls:
                 call(candle, io)
         except Exception as exc:
             index = self._culprit(exc)
+            self.complete_flags(index)
             # analyzers before the culprit are done with this candle, the rest are not
             self.leave_batch(plan.pos, plan.pos - 1, index)
             self._recover(candle, io, exc)
+            return
+        if self._sparse and plan.pos == plan.n:
+            self.complete_flags()  # the last announced candle: what live candles and RPCs read next
 
     def _run(self, candle: Candle, io: AnalyzerIO) -> None:
         try:

@@ -151,7 +151,7 @@ class EntryEmulator:
     def price_update(self, symbol: str, event_time: int, low: float, high: float, current: float) -> None:
         if self.last_update_time is None or event_time > self.last_update_time:
             self.last_update_time = event_time
-        entries = [e for e in self.active if e.symbol == symbol]
+        entries = [e for e in self.active if e.symbol == symbol] if self.active else None
         if entries:
             longs = [e for e in entries if e.is_long]
             shorts = [e for e in entries if not e.is_long]

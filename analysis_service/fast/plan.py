@@ -13,6 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from analysis_service.analyzers.magnets import MagnetsAnalyzer
+from analysis_service.analyzers.prev_swing import PrevSwing
+from analysis_service.analyzers.prices import Prices
+from analysis_service.analyzers.vlevels import VLevels
 from analysis_service.engine.candle import Candle
 from analysis_service.fast.specs import SPECS, Series, Slot, Spec, provides
 
@@ -21,6 +25,38 @@ if TYPE_CHECKING:
     from analysis_service.engine.plugin import Analyzer
 
 CHUNK = 2048
+
+# The built-in analyzers that stay incremental in batch mode, with every flag of their own
+# ticker they read (from io.flags; the only other ticker's flag any built-in reads is
+# vlevels' `vlevels` of the higher timeframe, which vlevels itself writes). Lazy flags
+# (`lazy_keys`) rely on this table: keep it in step with the analyzers' add_candle.
+LAZY_READS: dict[type, tuple[str, ...]] = {
+    PrevSwing: ("wfractals",),
+    VLevels: ("hills.new.low", "hills.new.high", "hl_trend.new.high", "hl_trend.new.low", "atr14"),
+    MagnetsAnalyzer: ("impulse.gap", "impulse.end", "impulse.trend"),
+    Prices: (),
+}
+
+
+def lazy_capable(box: Sequence[Analyzer]) -> bool:
+    """Every analyzer is a built-in indicator: batchable, or incremental with known reads."""
+    return all(type(a) in SPECS or type(a) in LAZY_READS for a in box)
+
+
+def lazy_keys(plan: TickerPlan) -> set[str] | None:
+    """The keys a lazy plan must still store per candle, or None when an analyzer left
+    incremental may read anything."""
+    keys: set[str] = set()
+    for i, a in enumerate(plan.box):
+        if i in plan.batched:
+            continue
+        reads = LAZY_READS.get(type(a))
+        if reads is None:
+            return None
+        keys.update(reads)
+    return keys
+
+
 Call = Callable[[Candle, "AnalyzerIO"], None]
 
 
@@ -40,22 +76,28 @@ def build_specs(box: Sequence[Analyzer], s: Series) -> list[tuple[int, Spec]]:
 
 
 class Segment:
-    """Consecutive batched analyzers: one generated writer per chunk."""
+    """Consecutive batched analyzers: one generated writer per chunk.
 
-    def __init__(self, plan: TickerPlan, specs: list[Spec]) -> None:
+    In lazy mode (`TickerPlan.set_lazy`) the writer stores only the keys an incremental
+    analyzer of the box reads; `write_full` gives a candle's complete keys on demand."""
+
+    def __init__(self, plan: TickerPlan, specs: list[Spec], first_index: int) -> None:
         self.plan = plan
         self.specs = specs
+        self.first_index = first_index  # box index of its first analyzer
         self.slots: list[Slot] = [sl for sp in specs for sl in sp.slots]
         self.ids = [sp.a.id for sp in specs]
-        self._factories = {warm: self._compile(warm) for warm in (True, False)}
+        self.live_slots: list[Slot] = self.slots  # the slots the writer stores
+        self._factories = {warm: self._compile(warm, self.slots) for warm in (True, False)}
         self.call: Call = _noop
 
-    def _compile(self, warm: bool) -> Callable[..., Call]:
-        args = ", ".join(f"c{k}" for k in range(len(self.slots)))
+    @staticmethod
+    def _compile(warm: bool, slots: list[Slot]) -> Callable[..., Call]:
+        args = ", ".join(f"c{k}" for k in range(len(slots)))
         lines = [f"def make(plan{', ' if args else ''}{args}):", "    def segment(candle, io):"]
-        if self.slots:
+        if slots:
             lines += ["        j = plan.j", "        f = io.flags"]
-        for k, sl in enumerate(self.slots):
+        for k, sl in enumerate(slots):
             if sl.sparse or (warm and sl.first > 0):
                 lines += [f"        v = c{k}[j]", "        if v is not None:", f"            f[{sl.key!r}] = v"]
             else:
@@ -66,10 +108,25 @@ class Segment:
         exec("\n".join(lines), ns)
         return ns["make"]  # type: ignore[no-any-return]
 
+    def set_lazy(self, needed: set[str]) -> None:
+        self.live_slots = [sl for sl in self.slots if sl.key in needed]
+        self._factories = {warm: self._compile(warm, self.live_slots) for warm in (True, False)}
+
+    def _warm(self, lo: int) -> bool:
+        # decided over every slot, lazy or not, so a stored key is written exactly as in full mode
+        return any(sl.first > lo for sl in self.slots)
+
     def load(self, lo: int, hi: int) -> None:
-        warm = any(sl.first > lo for sl in self.slots)
-        cols = [sl.chunk(lo, hi) for sl in self.slots]
-        self.call = self._factories[warm](self.plan, *cols)
+        cols = [sl.chunk(lo, hi) for sl in self.live_slots]
+        self.call = self._factories[self._warm(lo)](self.plan, *cols)
+
+    def write_full(self, flags: dict[str, Any], k: int, lo: int) -> None:
+        """Store every key of candle `k` (in the chunk starting at `lo`) as the full writer does."""
+        warm = self._warm(lo)
+        for sl in self.slots:
+            v = sl.chunk(k, k + 1)[0]
+            if v is not None or not (sl.sparse or (warm and sl.first > 0)):
+                flags[sl.key] = v
 
 
 def _noop(candle: Candle, io: AnalyzerIO) -> None:
@@ -94,6 +151,7 @@ class TickerPlan:
         self.segments: list[Segment] = []
         self.layout: list[tuple[Segment | None, int]] = []  # (segment or None, box index)
         run: list[Spec] = []
+        first = 0
         by_index = dict(self.specs)
         for i in range(len(self.box)):
             sp = by_index.get(i)
@@ -101,17 +159,27 @@ class TickerPlan:
                 run.append(sp)
                 continue
             if run:
-                self._close_run(run)
+                self._close_run(run, first)
                 run = []
             self.layout.append((None, i))
+            first = i + 1
         if run:
-            self._close_run(run)
-        self.load(0)
+            self._close_run(run, first)
+        self.lazy = False
+        # chunks load on the first candle (Ticker._add_batch), once the mode is known
 
-    def _close_run(self, run: list[Spec]) -> None:
-        seg = Segment(self, run)
+    def _close_run(self, run: list[Spec], first: int) -> None:
+        seg = Segment(self, run, first)
         self.segments.append(seg)
         self.layout.append((seg, -1))
+
+    def set_lazy(self, needed: set[str]) -> None:
+        """Segments store only the `needed` keys per candle (see `Ticker.complete_flags`)."""
+        self.lazy = True
+        for seg in self.segments:
+            seg.set_lazy(needed)
+        if self.hi:
+            self.load(self.lo)
 
     def load(self, lo: int) -> None:
         self.lo = lo
