@@ -180,3 +180,25 @@ async def test_normal_store_never_fsyncs(tmp_path: Path, spy: FsyncSpy) -> None:
         assert spy.threads == []
     finally:
         store.close()
+
+
+async def test_checkpoints_run_in_a_worker_not_inside_a_commit(tmp_path: Path) -> None:
+    db = tmp_path / "b.sqlite3"
+    store = BrokerStore(db, "FULL")
+    try:
+        assert int(store.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]) == 0
+        store.checkpoint_every = 20
+        for i in range(50):
+            with store.relaxed():
+                store.put("a", f"k{i}", i)
+        assert store._checkpointer is not None
+        await asyncio.wait_for(store._checkpointer, 10)
+        assert store.checkpoints >= 1
+        assert threading.get_ident() not in store.checkpoint_threads
+    finally:
+        store.close()
+    reopened = BrokerStore(db, "FULL")
+    try:
+        assert [reopened.get("a", f"k{i}") for i in range(50)] == list(range(50))
+    finally:
+        reopened.close()
