@@ -3,9 +3,10 @@ market entry, the stop and the take at exchange_sim (real python-binance, SQLite
 
     .venv/bin/python bench/broker_bracket.py [--n 1000] [--synchronous FULL|NORMAL|both]
 
-``synchronous`` is the SQLite setting of broker_service's store (PARAYOK_BROKER_DB_SYNCHRONOUS): FULL
-(the default) fsyncs the placement's record before the entry is sent, and the later steps and stream
-updates by a group fsync off the event loop; NORMAL survives a killed process but not a power cut.
+``synchronous`` is broker_service's store setting (PARAYOK_BROKER_DB_SYNCHRONOUS): FULL (the default)
+fsyncs the WAL — the placement's record in a worker thread, awaited before the entry is sent; the later
+steps and stream updates by a group fsync off the event loop; NORMAL survives a killed process but not a
+power cut.
 ``both`` (the default here) runs one after the other and prints both.
 
 exchange_sim and broker_service run as separate processes (``python -m …``); this process is the gRPC
