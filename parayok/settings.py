@@ -7,9 +7,11 @@ repr.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Literal
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogFormat = Literal["json", "text"]
@@ -50,5 +52,20 @@ class SupervisorSettings(ServiceSettings):
 
     market: Literal["binance", "binance-demo", "sim"] = "binance"
     sim_url: str = "http://127.0.0.1:8765"
-    # exchange_sim's clock speed when the market is simulated (market minutes per second).
+    # exchange_sim's clock speed when the market is simulated (market ms per wall ms: 60 = one market
+    # minute per second; 0 = frozen, moved only by POST /_sim/clock).
     sim_speed: float = 60.0
+    # exchange_sim's clock start (ISO-8601, UTC when no offset, or epoch ms); empty = now. Fixed, it
+    # makes two runs see the same candles (the synthetic market depends only on seed, symbol and day).
+    sim_start: str = ""
+
+    @field_validator("sim_start")
+    @classmethod
+    def _start_is_a_time(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.isdigit():
+            try:
+                dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                raise ValueError(f"sim_start: {value!r} is neither ISO-8601 nor epoch ms") from None
+        return value

@@ -79,11 +79,14 @@ def default_children(settings: SupervisorSettings) -> list[ChildSpec]:
     if settings.market == "sim":
         sim_url = settings.sim_url
         url = urlparse(sim_url)
+        argv: tuple[str, ...] = (py, "-m", "exchange_sim", "--host", url.hostname or "127.0.0.1",
+                "--port", str(url.port or 8765), "--speed", str(settings.sim_speed), "--no-access-log")
+        if settings.sim_start:
+            argv += ("--start", settings.sim_start)
         children.append(
             ChildSpec(
                 "exchange_sim",
-                (py, "-m", "exchange_sim", "--host", url.hostname or "127.0.0.1",
-                 "--port", str(url.port or 8765), "--speed", str(settings.sim_speed)),
+                argv,
                 f"{url.hostname}:{url.port}",
                 f"{sim_url.rstrip('/')}/fapi/v1/ping",
             )
