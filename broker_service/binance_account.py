@@ -23,7 +23,14 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, stop_after_delay, wait_exponential
+from tenacity import (
+    AsyncRetrying,
+    RetryError,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential,
+)
 
 from .accounts import AccountConfig
 from .convert import (
@@ -630,9 +637,9 @@ class BinanceAccount:
         await self.reconcile()
 
     async def _on_stream(self, msg: dict[str, Any]) -> None:
-        # The exchange's updates are committed (relaxed) before anything acts on them and fsynced by a group
-        # commit off the event loop; a power cut may lose the last few, which the REST reconcile on restart
-        # covers (positions, legs, balances).
+        # The exchange's updates are committed (relaxed) and fsynced by a group commit off the event loop; the
+        # few acted on wait for that fsync first. A power cut may lose the last few of the others, which the
+        # REST reconcile on restart covers (positions, legs, balances).
         kind = msg.get("e")
         t = int(msg.get("E") or now_ms())
         if kind in ("ORDER_TRADE_UPDATE", "ALGO_UPDATE"):
@@ -645,6 +652,8 @@ class BinanceAccount:
                 return
             with self.store.relaxed():
                 eid = self.store.append_event(self.id, "order", info, handled=False)
+            # Acted on (OCO, re-protection): on disk first — the fsync in a worker thread, rare (leg fills).
+            await self.store.durable()
             await self._handle_order(info)
             self.store.mark_handled(eid)
         elif kind == "ACCOUNT_UPDATE":
@@ -691,6 +700,17 @@ class BinanceAccount:
         with contextlib.suppress(ExchangeError, StillUnknown):
             await self.reconcile()
 
+    async def _reconcile_until_done(self) -> None:
+        """A reconcile retried (past a 429's Retry-After, a 5xx) until the exchange lets it finish."""
+        with contextlib.suppress(RetryError):
+            async for attempt in AsyncRetrying(
+                wait=wait_exponential(multiplier=0.5, max=30),
+                stop=stop_after_delay(3600),
+                retry=retry_if_exception_type((ExchangeError, StillUnknown)),
+            ):
+                with attempt:
+                    await self.reconcile()
+
     async def _close_bracket(self, b: Bracket, fill: OrderInfo | None, note: str = "") -> None:
         leg = "sl" if fill is not None and fill.client_order_id == b.stop_cid else "tp"
         other = b.take_cid if leg == "sl" else b.stop_cid
@@ -701,6 +721,10 @@ class BinanceAccount:
                 "OCO cancel failed; reconcile will retry",
                 extra={"event": "oco_cancel_failed", "account": self.id, "error": str(exc)},
             )
+            # The fill event is marked handled when this returns, and a reconcile otherwise runs only after
+            # a reconnect: without one that keeps trying, the bracket stayed OPEN with the other leg resting
+            # on a flat side (and its symbol and side refused new brackets).
+            self._tasks.append(asyncio.create_task(self._reconcile_until_done()))
             return
         if fill is not None:
             b.exit_price = fill.average_price

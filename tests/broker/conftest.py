@@ -57,9 +57,14 @@ def sim_account(sim: SimHandle, hedge: bool, **kw: Any) -> AccountConfig:
 
 @contextlib.asynccontextmanager
 async def broker_on(
-    sim: SimHandle, db: Path, hedge: bool = True, time_source: str = "local", **acct_kw: Any
+    sim: SimHandle,
+    db: Path,
+    hedge: bool = True,
+    time_source: str = "local",
+    synchronous: str = "NORMAL",
+    **acct_kw: Any,
 ) -> AsyncIterator[BrokerStack]:
-    store = BrokerStore(db, "NORMAL")
+    store = BrokerStore(db, synchronous)
     kw: dict[str, Any] = {"timeout_s": 2.0, "resume_window_s": 60.0}
     kw.update(acct_kw)
     account = BinanceAccount(sim_account(sim, hedge, time_source=time_source), store, **kw)
@@ -92,6 +97,13 @@ async def stack_ctx(tmp_path: Path, hedge: bool = True, **acct_kw: Any) -> Async
 @pytest_asyncio.fixture
 async def hedge(tmp_path: Path) -> AsyncIterator[BrokerStack]:
     async with stack_ctx(tmp_path, hedge=True) as s:
+        yield s
+
+
+@pytest_asyncio.fixture
+async def hedge_full(tmp_path: Path) -> AsyncIterator[BrokerStack]:
+    """The service's default store level (FULL: fsyncs awaited before entries and acted-on fills)."""
+    async with stack_ctx(tmp_path, hedge=True, synchronous="FULL") as s:
         yield s
 
 

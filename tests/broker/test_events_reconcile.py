@@ -34,7 +34,9 @@ async def open_algos(sim: SimHandle) -> list[str]:
     return sorted(a["clientAlgoId"] for a in (await sim_account_state(sim))["open_algo_orders"])
 
 
-async def test_oco_stop_fill_cancels_take_and_take_fill_cancels_stop(hedge: BrokerStack) -> None:
+async def test_oco_stop_fill_cancels_take_and_take_fill_cancels_stop(hedge_full: BrokerStack) -> None:
+    hedge = hedge_full
+    assert hedge.store.full
     await hedge.stub.PlaceBracketOrder(bracket_req("c-1"))
     await hedge.stub.PlaceBracketOrder(bracket_req("c-2", symbol="ETHUSDT", qty=0.1, sl=2900, tp=3100))
     await hedge.sim.admin.set_price("BTCUSDT", "48500")  # gap through the stop
@@ -48,6 +50,9 @@ async def test_oco_stop_fill_cancels_take_and_take_fill_cancels_stop(hedge: Brok
     # a new bracket on the same side is possible once the old one is closed
     n = await hedge.stub.PlaceBracketOrder(bracket_req("c-3", sl=48000, tp=49000))
     assert n.state == broker_pb2.BRACKET_STATE_OPEN
+    # every commit so far is on disk (the store fsynced after them), none pending
+    await hedge.store.durable()
+    assert hedge.store.fsyncs > 0 and hedge.store._synced_no == hedge.store._commit_no
 
 
 async def test_oco_while_the_service_was_down(tmp_path: Path) -> None:
