@@ -168,29 +168,31 @@ class VmRun:
         of the series are computed in batch; the events and their order are the same as candle by
         candle. Live pulses are processed as they come."""
         history: list[PulseBatchData] = []
+        # candles are built as batches arrive, while candle_service is still streaming
+        history_candles: list[list[Candle]] = []
         async for event in source:
             if isinstance(event, Progress):
                 yield event
                 continue
             if isinstance(event, LiveSwitch):
-                for item in self._process(history, announce=True):
+                for item in self._process(history, history_candles, announce=True):
                     yield item
-                history = []
+                history, history_candles = [], []
                 self.live = True
                 self.engine.switch_live()
                 yield event
                 continue
             if not self.live:
                 history.append(event)
+                history_candles.append(_candles(event))
                 continue
-            for item in self._process([event], announce=False):
+            for item in self._process([event], [_candles(event)], announce=False):
                 yield item
-        for item in self._process(history, announce=True):
+        for item in self._process(history, history_candles, announce=True):
             yield item
 
-    def _process(self, batches: list[PulseBatchData], announce: bool) -> Iterator[Any]:
+    def _process(self, batches: list[PulseBatchData], candles: list[list[Candle]], announce: bool) -> Iterator[Any]:
         engine = self.engine
-        candles = [_candles(b) for b in batches]
         if announce and candles:
             sequences: dict[str, list[Candle]] = {}
             for batch in candles:

@@ -88,7 +88,7 @@ class Segment:
         self.slots: list[Slot] = [sl for sp in specs for sl in sp.slots]
         self.ids = [sp.a.id for sp in specs]
         self.live_slots: list[Slot] = self.slots  # the slots the writer stores
-        self._factories = {warm: self._compile(warm, self.slots) for warm in (True, False)}
+        self._factories: dict[bool, Callable[..., Call]] = {}  # compiled on first use, by warm-up
         self.call: Call = _noop
 
     @staticmethod
@@ -110,7 +110,7 @@ class Segment:
 
     def set_lazy(self, needed: set[str]) -> None:
         self.live_slots = [sl for sl in self.slots if sl.key in needed]
-        self._factories = {warm: self._compile(warm, self.live_slots) for warm in (True, False)}
+        self._factories = {}
 
     def _warm(self, lo: int) -> bool:
         # decided over every slot, lazy or not, so a stored key is written exactly as in full mode
@@ -118,7 +118,11 @@ class Segment:
 
     def load(self, lo: int, hi: int) -> None:
         cols = [sl.chunk(lo, hi) for sl in self.live_slots]
-        self.call = self._factories[self._warm(lo)](self.plan, *cols)
+        warm = self._warm(lo)
+        make = self._factories.get(warm)
+        if make is None:
+            make = self._factories[warm] = self._compile(warm, self.live_slots)
+        self.call = make(self.plan, *cols)
 
     def write_full(self, flags: dict[str, Any], k: int, lo: int) -> None:
         """Store every key of candle `k` (in the chunk starting at `lo`) as the full writer does."""
