@@ -85,8 +85,15 @@ async def exchange_is_consistent(sim_url: str, broker: broker_pb2_grpc.BrokerSer
     for o in listed.orders:
         if not o.real.client_order_id:
             continue
-        b = await broker.GetBracket(broker_pb2.GetBracketRequest(
-            account_id="sim", client_order_id=o.real.client_order_id), timeout=10)
+        try:
+            b = await broker.GetBracket(broker_pb2.GetBracketRequest(
+                account_id="sim", client_order_id=o.real.client_order_id), timeout=10)
+        except grpc.aio.AioRpcError as exc:
+            # No bracket: an intent not sent yet, or refused before anything was recorded (FAILED).
+            if exc.code() == grpc.StatusCode.NOT_FOUND and o.real.status in (
+                    orders_pb2.REAL_ORDER_STATUS_SENT, orders_pb2.REAL_ORDER_STATUS_FAILED):
+                continue
+            raise
         if b.state == broker_pb2.BRACKET_STATE_OPEN:
             key = (b.symbol, "LONG" if b.side == common_pb2.SIDE_BUY else "SHORT")
             brackets[key] = brackets.get(key, 0.0) + b.filled_quantity
