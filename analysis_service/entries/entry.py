@@ -83,6 +83,8 @@ class Entry:
     tags: dict[str, Tag] = field(default_factory=dict)
     flags: dict[str, Any] | None = field(default=None, repr=False)
     seq: int = -1  # creation order within its emulator (paging cursor)
+    # the reached percents are computed (they change only when a reached price moves)
+    percents_known: bool = field(default=False, repr=False)
 
     @classmethod
     def open(
@@ -131,21 +133,33 @@ class Entry:
         if self.current_price == price:
             return
         self.current_price = price
+        # a reached percent depends only on its reached price (entry, stop and take are fixed
+        # once open): recomputed when that price moves, as the seed's every-update result
+        known = self.percents_known
+        take_moved = loss_moved = not known
         if self.is_long:
             self.gain_percent = js_div(price - self.entry_price, self.entry_price) * 100
             if price > self.take_price_reached:
                 self.take_price_reached = price
+                take_moved = True
             if price < self.loss_price_reached:
                 self.loss_price_reached = price
+                loss_moved = True
         else:
             self.gain_percent = js_div(self.entry_price - price, self.entry_price) * 100
             if price < self.take_price_reached:
                 self.take_price_reached = price
+                take_moved = True
             if price > self.loss_price_reached:
                 self.loss_price_reached = price
-        self.take_percent_reached = _percent_reached(self.take_price_reached, self.entry_price, self.take_profit)
-        # the seed measures entry − lossReached; abs() makes the direction irrelevant
-        self.loss_percent_reached = _percent_reached(self.loss_price_reached, self.entry_price, self.stop_loss)
+                loss_moved = True
+        if take_moved:
+            self.take_percent_reached = _percent_reached(self.take_price_reached, self.entry_price, self.take_profit)
+        if loss_moved:
+            # the seed measures entry − lossReached; abs() makes the direction irrelevant
+            self.loss_percent_reached = _percent_reached(self.loss_price_reached, self.entry_price, self.stop_loss)
+        if not known:
+            self.percents_known = True
 
     def close(self, won: bool, price: float, time: int) -> None:
         self.update_current_price(price)
