@@ -381,7 +381,10 @@ async def run_suite(tmp: Path, *, during_history: Hook | None = None, at_minute:
     started = time.monotonic()
 
     def mark(what: str) -> None:
-        print(f"{time.monotonic() - started:7.1f} s  {what}", flush=True)  # phase timings, shown on failure
+        line = f"{time.monotonic() - started:7.1f} s  {what}"
+        print(line, flush=True)  # phase timings, shown on failure
+        with (tmp / "phases.txt").open("a") as f:
+            f.write(line + "\n")
     try:
         await suite.start()
         mark("suite ready")

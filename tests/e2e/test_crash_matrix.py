@@ -21,10 +21,10 @@ LIVE_VICTIMS = {4: "candle_service", 9: "order_service", 14: "analysis_service",
 
 
 async def kill_during_history(suite: Suite, vm_id: str) -> None:
-    """candle_service as the VM starts loading (its history fetch), analysis_service a quarter of the
-    way through the replay, order_service half way."""
-    for i, victim in enumerate(HISTORY_VICTIMS):
-        reached = T0 - HISTORY_MS + i * HISTORY_MS // 4
+    """candle_service as the VM starts loading (its history fetch), analysis_service a tenth of the way
+    through the replay, order_service at 30 % (early enough to be caught on an idle machine too)."""
+    for victim, fraction in zip(HISTORY_VICTIMS, (0.0, 0.1, 0.3), strict=True):
+        reached = T0 - HISTORY_MS + int(fraction * HISTORY_MS)
 
         async def loading(victim: str = victim, reached: int = reached) -> bool:
             vm = await suite.vm(vm_id)
