@@ -4,10 +4,12 @@ Seed counterparts: the broker's kline subscriptions and LivePulser. What we do b
 whose candle is late is backfilled by REST instead of being dropped, and after any reconnect the
 candles missed meanwhile come back (from the store or REST) in order before any newer one.
 
-The store is the source of truth: every closed kline from the websocket is stored first; a pulse
-is built from what arrived, and what did not arrive within the wait is fetched by REST through the
-history loader. So history→live handover and reconnects share one rule: pulse P follows pulse
-P − length, whatever path its candles took.
+The store is the source of truth: the closed klines of a pulse are stored (in one insert) before
+the pulse is published; a pulse is built from what arrived, and what did not arrive within the wait
+is fetched by REST through the history loader. The websocket reader itself never waits for the store:
+a slow insert must not back the socket up (python-binance drops a socket whose queue overflows).
+So history→live handover and reconnects share one rule: pulse P follows pulse P − length, whatever
+path its candles took.
 """
 
 from __future__ import annotations
@@ -52,16 +54,19 @@ class Tick:
 class LiveFeed:
     """One multiplexed kline websocket for every symbol × timeframe, reconnecting forever.
 
-    Closed klines are stored (through ``store_closed``) and kept in ``arrived`` until a pulse takes
-    them; ``exchange_now`` follows the exchange's clock from event times, which is what decides
-    that a pulse is due (the simulator's clock may run faster than ours).
+    Closed klines are kept in ``arrived`` until a pulse takes them and stores them (through
+    ``store_closed``, all of a pulse at once); ``exchange_now`` follows the exchange's clock from
+    event times, which is what decides that a pulse is due (the simulator's clock may run faster than ours).
     """
 
     market: Market
     symbols: Sequence[str]
     timeframes: Sequence[str]
-    store_closed: Callable[[CandleColumns], Awaitable[object]]
+    store_closed: Callable[[Sequence[CandleColumns]], Awaitable[object]]
     silence_s: float = 30.0
+    # python-binance's per-socket queue bound: a burst (a reconnect's catch-up, 100s of streams
+    # closing together) must not overflow it while a pulse is being assembled.
+    max_queue: int = 100_000
     exchange_now: int = 0
     arrived: dict[tuple[str, str, int], CandleColumns] = field(default_factory=dict)
     ticks: asyncio.Queue[Tick] = field(default_factory=asyncio.Queue)
@@ -74,7 +79,9 @@ class LiveFeed:
     async def run(self) -> None:
         retrying = AsyncRetrying(
             wait=wait_exponential_jitter(multiplier=0.5, max=30.0),
-            retry=retry_if_exception_type((StreamBroken, OSError, asyncio.TimeoutError, MarketUnavailable)),
+            # Anything the socket raises (python-binance's ReadLoopClosed after an overflow, a refused
+            # connection, a protocol error) means reconnect: the feed must never end by itself.
+            retry=retry_if_exception_type(Exception),
             before_sleep=lambda s: log.warning("kline websocket lost; reconnecting", extra={
                 "event": "ws_reconnect", "reason": repr(s.outcome.exception() if s.outcome else None)}),
         )
@@ -83,7 +90,7 @@ class LiveFeed:
                 await self._run_once()
 
     async def _run_once(self) -> None:
-        manager = BinanceSocketManager(self.market.client)
+        manager = BinanceSocketManager(self.market.client, max_queue_size=self.max_queue)
         manager.FSTREAM_URL = self.market.ws_url
         socket = manager.futures_multiplex_socket(self.streams())
         async with socket as stream:
@@ -99,9 +106,9 @@ class LiveFeed:
                     continue
                 if msg.get("e") == "error":
                     raise StreamBroken(str(msg.get("m") or msg.get("type")))
-                await self._on_message(msg.get("data", msg))
+                self._on_message(msg.get("data", msg))
 
-    async def _on_message(self, data: dict[str, Any]) -> None:
+    def _on_message(self, data: dict[str, Any]) -> None:
         k = data.get("k")
         if not isinstance(k, dict):
             return
@@ -112,7 +119,6 @@ class LiveFeed:
             cols = CandleColumns.from_rows(symbol, tf, [[k["t"], k["o"], k["h"], k["l"], k["c"], k["v"], k["T"],
                                                           k.get("q", 0), k.get("n", 0), k.get("V", 0),
                                                           k.get("Q", 0)]])
-            await self.store_closed(cols)
             self.arrived[(symbol, tf, int(k["t"]))] = cols
             self.exchange_now = max(self.exchange_now, int(k["T"]) + 1)
         elif tf == sort_longest_first(list(self.timeframes))[-1]:
@@ -185,8 +191,13 @@ class LivePulser:
                 await asyncio.wait_for(self.feed.changed.wait(), timeout=max(0.0, deadline - time.monotonic()))
         candles: list[tuple[int, str, CandleColumns]] = []
         prices: list[tuple[int, float, float, float]] = []
+        fresh = [c for c in (self.feed.arrived.pop(e, None) for e in expected) if c is not None]
+        if fresh:
+            await self.feed.store_closed(fresh)
+        by_key = {(c.symbol, c.timeframe, int(c.open_time[0])): c for c in fresh}
+        self._forget_before(pulse)
         for symbol, tf, open_time in expected:
-            cols = self.feed.arrived.pop((symbol, tf, open_time), None)
+            cols = by_key.get((symbol, tf, open_time))
             if cols is None:
                 cols = await self._backfill(symbol, tf, open_time)
             if cols is None or len(cols) == 0:
@@ -198,6 +209,12 @@ class LivePulser:
             if tf == self.pulse_tf.name:
                 prices.append(self._price_update(symbol, idx, cols))
         return single_pulse(self.symbols, pulse, True, prices, candles)
+
+    def _forget_before(self, pulse: int) -> None:
+        """Drop closed klines no pulse will take (arrived before the live switch, or after their backfill)."""
+        stale = [key for key, cols in self.feed.arrived.items() if int(cols.close_time[0]) < pulse]
+        for key in stale:
+            del self.feed.arrived[key]
 
     def _price_update(self, symbol: str, idx: int, cols: CandleColumns) -> tuple[int, float, float, float]:
         # The seed's live rule: low/high since the last closed candle, including unclosed ticks.

@@ -284,8 +284,8 @@ class CandleService:
             self.market_error = exc
             return int(time.time() * 1000)
 
-    async def _store_closed(self, cols: CandleColumns) -> None:
-        await self.run(self.store.insert, cols)
+    async def _store_closed(self, series: Sequence[CandleColumns]) -> None:
+        await self.run(self.store.insert_many, list(series))
 
 
 def _first_needed(start: int, timeframe: str) -> int:

@@ -97,6 +97,13 @@ def _align_up(t: int, tf: Timeframe) -> int:
     return b if b == t else b + tf.length_ms
 
 
+def _dictionary_column(values: Sequence[str], lengths: Sequence[int]) -> pa.DictionaryArray:
+    """One value per series, repeated over its rows, as a dictionary column."""
+    names = sorted(set(values))
+    codes = np.array([names.index(v) for v in values], dtype=np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(np.repeat(codes, lengths)), pa.array(names))
+
+
 def _check_series_shape(cols: CandleColumns, tf: Timeframe) -> None:
     if len(cols) == 0:
         return
@@ -218,23 +225,29 @@ class CandleStore:
 
     def insert(self, cols: CandleColumns) -> int:
         """Insert (or replace) candles of one series; returns the number of rows sent."""
-        check_symbol(cols.symbol)
-        tf = parse_timeframe(cols.timeframe)
-        n = len(cols)
-        if n == 0:
-            return 0
-        _check_series_shape(cols, tf)
-        zeros = pa.array(np.zeros(n, dtype=np.int32))
-        arrays = [
-            pa.DictionaryArray.from_arrays(zeros, pa.array([cols.symbol])),
-            pa.DictionaryArray.from_arrays(zeros, pa.array([tf.name])),
-        ] + [pa.array(getattr(cols, f)) for f in CANDLE_FIELDS]
-        table = pa.Table.from_arrays(arrays, names=["symbol", "timeframe", *CANDLE_FIELDS])
-        self.client.insert_arrow(f"{self.database}.candles", table)
-        return n
+        return self.insert_many([cols])
 
     def insert_many(self, series: Iterable[CandleColumns]) -> int:
-        return sum(self.insert(c) for c in series)
+        """Insert (or replace) candles of several series in one insert; returns the number of rows sent.
+
+        Live pulses store every closed kline of a pulse (symbols × timeframes) at once: one insert
+        per pulse instead of one per kline keeps the store off the live path's critical time.
+        """
+        parts = [c for c in series if len(c)]
+        if not parts:
+            return 0
+        tf_names = []
+        for c in parts:
+            check_symbol(c.symbol)
+            tf = parse_timeframe(c.timeframe)
+            _check_series_shape(c, tf)
+            tf_names.append(tf.name)
+        lengths = [len(c) for c in parts]
+        arrays = [_dictionary_column([c.symbol for c in parts], lengths), _dictionary_column(tf_names, lengths)]
+        arrays += [pa.array(np.concatenate([getattr(c, f) for c in parts])) for f in CANDLE_FIELDS]
+        table = pa.Table.from_arrays(arrays, names=["symbol", "timeframe", *CANDLE_FIELDS])
+        self.client.insert_arrow(f"{self.database}.candles", table)
+        return sum(lengths)
 
     # -- candles: read --------------------------------------------------------------------------
 

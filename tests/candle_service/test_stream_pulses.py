@@ -172,3 +172,79 @@ async def test_unknown_symbol_in_pulses_is_not_found(stack: CandleStack) -> None
                 symbols=["BTCUSDT", "NOSUCHUSDT"], timeframes=[M1], from_ms=SIM_START - MIN, to_ms=SIM_START)):
             pass
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_slow_store_stores_each_pulse_in_one_insert_before_publishing_it(stack: CandleStack) -> None:
+    """A slow store never backs up the kline websocket; a pulse's candles are stored (one insert per
+    pulse, not per kline) before the pulse reaches the client."""
+    symbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "BNBUSDT", "DOGEUSDT"]
+    store = stack.service.store
+    real_insert = store.insert_many
+    inserts: list[int] = []
+
+    def slow_insert(series):  # type: ignore[no-untyped-def]
+        series = list(series)
+        inserts.append(len(series))
+        import time
+        time.sleep(0.2)  # a busy store (it runs in a worker thread: the event loop goes on)
+        return real_insert(series)
+
+    store.insert_many = slow_insert  # type: ignore[method-assign]
+    start = SIM_START - 10 * MIN
+    call = stack.stub.StreamPulses(candles_pb2.StreamPulsesRequest(
+        symbols=symbols, timeframes=[M1, M5], from_ms=start, live=True, late_candle_wait_ms=3000))
+    reader = Reader(call)
+    try:
+        async with asyncio.timeout(30):
+            await reader.live.wait()
+        await asyncio.sleep(0.3)  # let the websocket subscribe
+        inserts.clear()
+        await stack.sim.admin.step(minutes=6)  # a burst: 6 symbols × 7 closed klines at once
+        await reader.wait_closed(16)
+        closed = reader.closed()
+        assert [p.time for p in closed] == list(range(start + MIN - 1, SIM_START + 6 * MIN, MIN))
+        live = closed[10:]
+        assert all([(s, tf) for s, tf, _, _ in p.candles] == expected_order(symbols, ["5m", "1m"], p.time)
+                   for p in live)
+        assert len(inserts) <= len(live), f"{len(inserts)} inserts for {len(live)} pulses"
+        for s in symbols:  # what was published is in the store
+            got = store.read(s, "1m", SIM_START, SIM_START + 6 * MIN)
+            assert list(got.open_time) == list(range(SIM_START, SIM_START + 6 * MIN, MIN))
+    finally:
+        await reader.close()
+        store.insert_many = real_insert  # type: ignore[method-assign]
+
+
+async def test_kline_socket_that_overflows_reconnects_and_goes_on(stack: CandleStack) -> None:
+    """python-binance closes a socket whose queue overflows (ReadLoopClosed on the next read): the
+    feed reconnects instead of ending (it used to end for good), and later klines arrive."""
+    from candle_service.live import LiveFeed
+
+    async def no_store(series: object) -> None:
+        return None
+
+    symbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "BNBUSDT", "DOGEUSDT"]
+    feed = LiveFeed(stack.service.market, symbols, ["1m"], no_store, max_queue=1)
+    task = asyncio.create_task(feed.run())
+    try:
+        async with asyncio.timeout(30):
+            while feed.connects < 1:  # bounded by the timeout
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3)
+            now = SIM_START
+            while feed.connects < 2:  # bursts of 6 symbols × 5 klines until the queue of 1 overflows
+                await stack.sim.admin.step(minutes=5)
+                now += 5 * MIN
+                await asyncio.sleep(0.5)
+            # Once it has reconnected, the queue is large enough again: klines of the minutes stepped
+            # from now on come through (a minute lost to a last overflow is the pulser's REST backfill).
+            feed.max_queue = 10_000
+            while not any(t == now - MIN for (_, _, t) in feed.arrived):  # bounded by the timeout
+                await stack.sim.admin.step(minutes=1)  # closes the kline that opened at `now`
+                now += MIN
+                await asyncio.sleep(0.5)
+        assert not task.done()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -55,6 +55,22 @@ def test_reinsert_and_overlap_never_duplicate(store: CandleStore, symbol: str, m
     assert (stats.count, stats.first_open_time, stats.last_open_time) == (150, T0, minutes(149)[0])
 
 
+def test_insert_many_series_in_one_insert(store: CandleStore, symbol: str, make_cols: MakeCols) -> None:
+    """A live pulse stores klines of several symbols and timeframes at once: each series reads back."""
+    other = symbol + "X"
+    parts = [make_cols(symbol, "1m", minutes(0), seed=1), make_cols(other, "1m", minutes(0), seed=2),
+             make_cols(symbol, "5m", [T0], seed=3), make_cols(other, "1m", minutes(1, 2), seed=4),
+             CandleColumns.empty(symbol, "1h")]
+    assert store.insert_many(parts) == 5
+    assert store.read(symbol, "1m") == parts[0]
+    assert store.read(symbol, "5m") == parts[2]
+    assert store.read(other, "1m") == CandleColumns.concat([parts[1], parts[3]])
+    assert store.insert_many([]) == 0
+    with pytest.raises(ValueError, match="open_time"):  # one bad series refuses the whole insert
+        store.insert_many([make_cols(symbol, "1m", minutes(5)), make_cols(symbol, "5m", [T0 + MINUTE_MS])])
+    assert store.count(symbol, "1m") == 1
+
+
 def test_read_windows(store: CandleStore, symbol: str, make_cols: MakeCols) -> None:
     cols = make_cols(symbol, "5m", [T0 + i * 300_000 for i in range(20)])
     store.insert(cols)
