@@ -4,10 +4,11 @@ Seed counterparts: the broker's kline subscriptions and LivePulser. What we do b
 whose candle is late is backfilled by REST instead of being dropped, and after any reconnect the
 candles missed meanwhile come back (from the store or REST) in order before any newer one.
 
-The store is the source of truth: the closed klines of a pulse are stored (in one insert) before
-the pulse is published; a pulse is built from what arrived, and what did not arrive within the wait
-is fetched by REST through the history loader. The websocket reader itself never waits for the store:
-a slow insert must not back the socket up (python-binance drops a socket whose queue overflows).
+The store is a cache of the exchange: the closed klines of a pulse are handed to the store (one insert,
+queued on the store thread, not awaited: it would be every live pulse's latency) as the pulse is
+published; a pulse is built from what arrived, and what did not arrive within the wait is fetched by
+REST through the history loader. The websocket reader itself never waits for the store: a slow insert
+must not back the socket up (python-binance drops a socket whose queue overflows).
 So history→live handover and reconnects share one rule: pulse P follows pulse P − length, whatever
 path its candles took.
 """
@@ -54,7 +55,7 @@ class Tick:
 class LiveFeed:
     """One multiplexed kline websocket for every symbol × timeframe, reconnecting forever.
 
-    Closed klines are kept in ``arrived`` until a pulse takes them and stores them (through
+    Closed klines are kept in ``arrived`` until a pulse takes them and hands them to the store (through
     ``store_closed``, all of a pulse at once); ``exchange_now`` follows the exchange's clock from
     event times, which is what decides that a pulse is due (the simulator's clock may run faster than ours).
     """
@@ -62,7 +63,7 @@ class LiveFeed:
     market: Market
     symbols: Sequence[str]
     timeframes: Sequence[str]
-    store_closed: Callable[[Sequence[CandleColumns]], Awaitable[object]]
+    store_closed: Callable[[Sequence[CandleColumns]], object]
     silence_s: float = 30.0
     # python-binance's per-socket queue bound: a burst (a reconnect's catch-up, 100s of streams
     # closing together) must not overflow it while a pulse is being assembled.
@@ -193,7 +194,7 @@ class LivePulser:
         prices: list[tuple[int, float, float, float]] = []
         fresh = [c for c in (self.feed.arrived.pop(e, None) for e in expected) if c is not None]
         if fresh:
-            await self.feed.store_closed(fresh)
+            self.feed.store_closed(fresh)
         by_key = {(c.symbol, c.timeframe, int(c.open_time[0])): c for c in fresh}
         self._forget_before(pulse)
         for symbol, tf, open_time in expected:

@@ -284,8 +284,20 @@ class CandleService:
             self.market_error = exc
             return int(time.time() * 1000)
 
-    async def _store_closed(self, series: Sequence[CandleColumns]) -> None:
-        await self.run(self.store.insert_many, list(series))
+    def _store_closed(self, series: Sequence[CandleColumns]) -> None:
+        """Queues a live pulse's klines on the store thread without waiting for the insert (tens of ms in
+        chDB, which would be every live pulse's latency). The store thread runs calls in order, so every
+        store call made after this one (GetCandles, a backfill, the next history read) sees them. A crash
+        before the insert lands leaves a hole the next history request finds and fetches by REST: the
+        store is a cache of the exchange."""
+        future = asyncio.get_running_loop().run_in_executor(self._executor, self.store.insert_many, list(series))
+        future.add_done_callback(_report_failed_insert)
+
+
+def _report_failed_insert(future: asyncio.Future[int]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("live candles not stored; history requests will fetch them again",
+                    extra={"event": "live_store_failed", "error": repr(future.exception())})
 
 
 def _first_needed(start: int, timeframe: str) -> int:
