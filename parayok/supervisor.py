@@ -98,8 +98,13 @@ def default_children(settings: SupervisorSettings) -> list[ChildSpec]:
     return children
 
 
-def _die_with_parent() -> None:
-    # Runs in the child between fork and exec: ask the kernel to SIGTERM it when the supervisor dies.
+def die_with_parent() -> None:
+    """``preexec_fn`` for a child process that must not outlive the process starting it.
+
+    Runs in the child between fork and exec: asks the kernel to SIGTERM it when its parent dies. The
+    supervisor starts its children so; tests and benches start the supervisor or services so, so a
+    killed test run leaves no suite behind.
+    """
     with contextlib.suppress(Exception):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         pr_set_pdeathsig = 1
@@ -193,7 +198,7 @@ class Supervisor:
             stderr = (self.log_dir / f"{child.spec.name}.log").open("ab")
         try:
             child.proc = await asyncio.create_subprocess_exec(
-                *child.spec.argv, env=self.env, start_new_session=True, preexec_fn=_die_with_parent, stderr=stderr,
+                *child.spec.argv, env=self.env, start_new_session=True, preexec_fn=die_with_parent, stderr=stderr,
             )
         finally:
             if stderr is not None:

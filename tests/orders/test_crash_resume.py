@@ -13,6 +13,7 @@ import grpc
 from order_service.service import client_order_id
 from order_service.store import Store
 from parayok.bootstrap import wait_serving
+from parayok.supervisor import die_with_parent
 from parayok.v1 import common_pb2, orders_pb2, orders_pb2_grpc
 from tests.conftest import PYTHON, ROOT, free_port
 from tests.orders.conftest import T0, wait_for
@@ -29,7 +30,8 @@ class Proc:
 
     def start(self) -> None:
         with open(self.log, "ab") as fh:
-            self.p = subprocess.Popen([PYTHON, "-m", "order_service"], env=self.env, cwd=ROOT, stdout=fh, stderr=fh)
+            self.p = subprocess.Popen([PYTHON, "-m", "order_service"], env=self.env, cwd=ROOT, stdout=fh, stderr=fh,
+                                      preexec_fn=die_with_parent)
 
     def kill(self) -> None:
         assert self.p is not None
