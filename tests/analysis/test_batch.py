@@ -111,12 +111,11 @@ def test_all_indicators_are_batched_and_the_rest_stay_incremental() -> None:
     assert incremental == {"prev_swing", "vlevels", "magnets", "prices"}
 
 
-@pytest.mark.parametrize("cut", [0, 1, 2, 200])
-def test_unexpected_candle_leaves_batch_mode_with_the_right_state(cut: int) -> None:
-    rnd = random.Random(11)
-    series = random_series(rnd, 300)
-    other = random_series(random.Random(12), 300)
-    # the history announced is `series`, but from candle `cut` on `other`'s candles arrive
+def announced_then_other(cut: int, seed: int, other_seed: int) -> tuple[list[Candle], list[Candle], list[Any]]:
+    """History `series` is announced, but from candle `cut` on another series' candles arrive: returns
+    the announced series, what arrives, and the flags full (non-batch) mode has after each candle."""
+    series = random_series(random.Random(seed), 300)
+    other = random_series(random.Random(other_seed), 300)
     mixed = series[:cut] + [
         Candle(c.open_time, c.open, c.high, c.low, c.close, c.volume, c.close_time, c.symbol, c.timeframe)
         for c in other[cut:]
@@ -126,6 +125,12 @@ def test_unexpected_candle_leaves_batch_mode_with_the_right_state(cut: int) -> N
     exp_engine.on_candle.append(lambda t, c: exp.append(snapshot(t.flags)))
     for c in mixed:
         exp_engine.process_candle(c)
+    return series, mixed, exp
+
+
+@pytest.mark.parametrize("cut", [0, 1, 2, 200])
+def test_unexpected_candle_leaves_batch_mode_with_the_right_state(cut: int) -> None:
+    series, mixed, exp = announced_then_other(cut, 11, 12)
     engine = Engine([BTC], ["1h"], INDICATORS, annotate=False)
     got: list[Any] = []
     engine.on_candle.append(lambda t, c: got.append(snapshot(t.flags)))

@@ -19,7 +19,7 @@ from analysis_service.engine.registry import STRATEGY_NAMES
 from analysis_service.fast.plan import LAZY_READS, lazy_keys
 
 from .helpers import BTC
-from .test_batch import INDICATORS, _rows, assert_same, random_series, snapshot
+from .test_batch import INDICATORS, _rows, announced_then_other, assert_same, random_series, snapshot
 
 TFS = ["1m", "5m", "1h", "4h"]
 Hook = Callable[[Any, Candle], None]
@@ -96,17 +96,7 @@ def test_lazy_flags_read_after_candles_equal_full_mode_across_timeframes(every: 
 def test_unannounced_candle_after_lazy_history(cut: int) -> None:
     """History announced; from `cut` on other candles arrive: the flags of the last history
     candle are completed before the ticker goes on candle by candle."""
-    series = random_series(random.Random(21), 300)
-    other = random_series(random.Random(22), 300)
-    mixed = series[:cut] + [
-        Candle(c.open_time, c.open, c.high, c.low, c.close, c.volume, c.close_time, c.symbol, c.timeframe)
-        for c in other[cut:]
-    ]
-    exp_engine = Engine([BTC], ["1h"], INDICATORS, annotate=False, batch=False)
-    exp: list[Any] = []
-    exp_engine.on_candle.append(lambda t, c: exp.append(snapshot(t.flags)))
-    for c in mixed:
-        exp_engine.process_candle(c)
+    series, mixed, exp = announced_then_other(cut, 21, 22)
     engine = Engine([BTC], ["1h"], INDICATORS, annotate=False)
     engine.prepare_history({"BTCUSDT-1h": series})
     assert lazy_plans(engine) == [True]

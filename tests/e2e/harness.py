@@ -175,23 +175,19 @@ class Suite:
         return await self.orders.GetVm(orders_pb2.VmRef(vm_id=vm_id), timeout=10)
 
     async def entries(self, vm_id: str) -> list[Any]:
+        return await self._every_page(self.orders.ListEntries, orders_pb2.ListEntriesRequest, vm_id, "entries")
+
+    async def orders_of(self, vm_id: str) -> list[orders_pb2.Order]:
+        return await self._every_page(self.orders.ListOrders, orders_pb2.ListOrdersRequest, vm_id, "orders")
+
+    @staticmethod
+    async def _every_page(call: Any, request: Any, vm_id: str, field: str) -> list[Any]:
         out: list[Any] = []
         token = ""
         while True:  # every page
-            page = await self.orders.ListEntries(orders_pb2.ListEntriesRequest(
-                vm_id=vm_id, page=common_pb2.PageRequest(page_size=10_000, page_token=token)), timeout=30)
-            out.extend(page.entries)
-            token = page.next_page_token
-            if not token:
-                return out
-
-    async def orders_of(self, vm_id: str) -> list[orders_pb2.Order]:
-        out: list[orders_pb2.Order] = []
-        token = ""
-        while True:  # every page
-            page = await self.orders.ListOrders(orders_pb2.ListOrdersRequest(
-                vm_id=vm_id, page=common_pb2.PageRequest(page_size=10_000, page_token=token)), timeout=30)
-            out.extend(page.orders)
+            page = await call(request(vm_id=vm_id, page=common_pb2.PageRequest(page_size=10_000, page_token=token)),
+                              timeout=30)
+            out.extend(getattr(page, field))
             token = page.next_page_token
             if not token:
                 return out

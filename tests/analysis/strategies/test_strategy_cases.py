@@ -275,8 +275,8 @@ def _ger(prev_lows: list[float]) -> Any:
     vl = level_set((100.0, 8.0, True, 30, T0 - HOUR))  # search band 98..102
     high = level_set()
     prices = Prices("prices")
-    prices.lows = list(prev_lows)
-    prices.highs = [200.0]
+    prices.lows.extend(prev_lows)
+    prices.highs.append(200.0)
     return lambda i, cs: {"atr14": 10.0, "vlevels": vl, "vlevels_high": high, "prices": prices}
 
 
