@@ -234,15 +234,7 @@ class PlanEngine:
             order.tags = tags if tags is not None else self._tag_set(key, order)
             if accept is None or accept(order):
                 accepted.append(order)
-        orders, active = self.orders, self.active
-        for order in accepted:
-            e = order.entry
-            orders[e.id] = order
-            active[e.id] = order
-            k1, k2, k3 = e.symbol, (e.symbol, e.timeframe), (e.symbol, e.timeframe, e.strategy)
-            by_symbol[k1] = by_symbol.get(k1, 0) + 1
-            by_tf[k2] = by_tf.get(k2, 0) + 1
-            by_strategy[k3] = by_strategy.get(k3, 0) + 1
+        self._activate(accepted)
         return accepted
 
     def _add_entries_generic(self, entries: Sequence[Entry]) -> list[Order]:
@@ -280,10 +272,17 @@ class PlanEngine:
             candidates.append(order)
         accept = self.accept
         accepted = candidates if accept is None else [o for o in candidates if accept(o)]
-        by_symbol, by_tf, by_strategy = self.by_symbol, self.by_timeframe, self.by_strategy
-        orders, active, deposit = self.orders, self.active, self.deposit
+        deposit = self.deposit
         for order in accepted:
             order.wallet = deposit
+        self._activate(accepted)
+        return accepted
+
+    def _activate(self, accepted: Sequence[Order]) -> None:
+        """Accepted orders become active and count in the per symbol/timeframe/strategy limits."""
+        by_symbol, by_tf, by_strategy = self.by_symbol, self.by_timeframe, self.by_strategy
+        orders, active = self.orders, self.active
+        for order in accepted:
             e = order.entry
             orders[e.id] = order
             active[e.id] = order
@@ -291,7 +290,6 @@ class PlanEngine:
             by_symbol[k1] = by_symbol.get(k1, 0) + 1
             by_tf[k2] = by_tf.get(k2, 0) + 1
             by_strategy[k3] = by_strategy.get(k3, 0) + 1
-        return accepted
 
     def gain(self, order: Order) -> float:
         e = order.entry
