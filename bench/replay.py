@@ -32,14 +32,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from analysis_service.engine import Engine, Sequencer, SymbolInfo
+from replay_engine import BTC, CANDLES, TIMEFRAMES, load_rows  # the sibling script: same input, one loader
+
+from analysis_service.engine import Engine, Sequencer
 from analysis_service.engine.registry import STRATEGY_NAMES, default_registry
 from analysis_service.engine.sequencer import aggregate
 
 ROOT = Path(__file__).resolve().parent.parent
-CANDLES = ROOT / "tests" / "fixtures" / "btcusdt-1m-synthetic.json"
-TIMEFRAMES = ["1m", "5m", "1h", "4h"]
-BTC = SymbolInfo("BTCUSDT", tick_size=0.1, price_precision=1, qty_precision=3, min_qty="0.001")
 
 # PERF.md: the seed (paraserver c756688, Node 20), fixture ×3, 1m/5m/1h/4h, "a machine like yours"
 SEED_PERF_MD = {
@@ -49,15 +48,6 @@ SEED_PERF_MD = {
     "example set (24), annotations on": 12_200,
 }
 GOAL = 120_000
-
-
-def load_rows(repeat: int) -> list[list[float]]:
-    rows: list[list[float]] = json.loads(CANDLES.read_text())
-    span = rows[-1][0] - rows[0][0] + 60_000
-    out: list[list[float]] = []
-    for k in range(repeat):
-        out.extend([[r[0] + k * span, *r[1:]] for r in rows])
-    return out
 
 
 def _attach_entries(engine: Engine) -> bool:
