@@ -192,13 +192,12 @@ class LivePulser:
                 await asyncio.wait_for(self.feed.changed.wait(), timeout=max(0.0, deadline - time.monotonic()))
         candles: list[tuple[int, str, CandleColumns]] = []
         prices: list[tuple[int, float, float, float]] = []
-        fresh = [c for c in (self.feed.arrived.pop(e, None) for e in expected) if c is not None]
+        fresh = {e: c for e in expected if (c := self.feed.arrived.pop(e, None)) is not None}
         if fresh:
-            self.feed.store_closed(fresh)
-        by_key = {(c.symbol, c.timeframe, int(c.open_time[0])): c for c in fresh}
+            self.feed.store_closed(list(fresh.values()))
         self._forget_before(pulse)
         for symbol, tf, open_time in expected:
-            cols = by_key.get((symbol, tf, open_time))
+            cols = fresh.get((symbol, tf, open_time))
             if cols is None:
                 cols = await self._backfill(symbol, tf, open_time)
             if cols is None or len(cols) == 0:
