@@ -29,7 +29,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_ji
 from candle_service.candles import CandleColumns
 from candle_service.history import HistoryLoader
 from candle_service.market import Market, MarketUnavailable
-from candle_service.pulse_chunks import PulseChunk, single_pulse
+from candle_service.pulse_chunks import LivePulse, Price, PulseChunk, live_chunk, single_pulse
 from candle_service.store import CandleStore
 from candle_service.timeframes import parse_timeframe, sort_longest_first
 
@@ -160,11 +160,10 @@ class LivePulser:
                 yield await self._assemble(nxt)
                 nxt += self.pulse_tf.length_ms
                 continue
-            while not self.feed.ticks.empty():
-                tick = self.feed.ticks.get_nowait()
-                if tick.time <= nxt - self.pulse_tf.length_ms:
-                    continue
-                yield self._tick(tick)
+            if not self.feed.ticks.empty():
+                ticks = self._ticks(nxt - self.pulse_tf.length_ms)
+                if ticks:
+                    yield live_chunk(self.symbols, ticks)
             self.feed.changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.feed.changed.wait(), timeout=2.0)
@@ -173,12 +172,26 @@ class LivePulser:
                 with contextlib.suppress(MarketUnavailable):
                     self.feed.exchange_now = max(self.feed.exchange_now, await self.feed.market.server_time())
 
-    def _tick(self, tick: Tick) -> PulseChunk:
-        lo, hi = self.tick_range.get(tick.symbol, (tick.low, tick.high))
-        lo, hi = min(lo, tick.low), max(hi, tick.high)
-        self.tick_range[tick.symbol] = (lo, hi)
-        idx = self.symbol_index[tick.symbol]
-        return single_pulse(self.symbols, tick.time, False, [(idx, lo, hi, tick.close)], [])
+    def _ticks(self, after: int) -> list[LivePulse]:
+        """The queued ticks newer than ``after`` as unclosed pulses, in arrival order: ticks of one push
+        (same event time, different symbols) share a pulse, so a burst costs one message, not one per symbol."""
+        groups: list[tuple[int, list[Price]]] = []
+        seen: set[str] = set()
+        while not self.feed.ticks.empty():
+            tick = self.feed.ticks.get_nowait()
+            if tick.time <= after:
+                continue
+            lo, hi = self.tick_range.get(tick.symbol, (tick.low, tick.high))
+            lo, hi = min(lo, tick.low), max(hi, tick.high)
+            self.tick_range[tick.symbol] = (lo, hi)
+            price = (self.symbol_index[tick.symbol], lo, hi, tick.close)
+            if groups and groups[-1][0] == tick.time and tick.symbol not in seen:
+                groups[-1][1].append(price)
+            else:
+                groups.append((tick.time, [price]))
+                seen = set()
+            seen.add(tick.symbol)
+        return [LivePulse(time, False, prices) for time, prices in groups]
 
     async def _assemble(self, pulse: int) -> PulseChunk:
         expected = self.expected(pulse)

@@ -106,15 +106,34 @@ def chunks_from_sequence(
         p = q
 
 
+Price = tuple[int, float, float, float]  # (symbol index, low, high, close)
+LiveCandle = tuple[int, str, CandleColumns]  # (symbol index, timeframe, one-row columns)
+
+
+@dataclass(frozen=True)
+class LivePulse:
+    time: int
+    closed: bool
+    prices: Sequence[Price]
+    candles: Sequence[LiveCandle] = ()
+
+
 def single_pulse(
     symbols: Sequence[str],
     pulse_time: int,
     closed: bool,
-    prices: Sequence[tuple[int, float, float, float]],
-    candles: Sequence[tuple[int, str, CandleColumns]],
+    prices: Sequence[Price],
+    candles: Sequence[LiveCandle],
 ) -> PulseChunk:
     """One live pulse: ``prices`` as (symbol index, low, high, close); ``candles`` as
     (symbol index, timeframe, one-row columns), already in processing order."""
+    return live_chunk(symbols, [LivePulse(pulse_time, closed, prices, candles)])
+
+
+def live_chunk(symbols: Sequence[str], pulses: Sequence[LivePulse]) -> PulseChunk:
+    """Consecutive live pulses in one chunk: what arrived together goes out in one message."""
+    prices = [p for pulse in pulses for p in pulse.prices]
+    candles = [c for pulse in pulses for c in pulse.candles]
     tf_names = tuple(dict.fromkeys(c[1] for c in candles))
 
     def col(name: str, dtype: type) -> np.ndarray:
@@ -124,10 +143,10 @@ def single_pulse(
 
     return PulseChunk(
         symbols=tuple(symbols),
-        pulse_time=np.array([pulse_time], dtype=np.int64),
-        closed=np.array([closed]),
-        price_count=np.array([len(prices)], dtype=np.uint32),
-        candle_count=np.array([len(candles)], dtype=np.uint32),
+        pulse_time=np.array([p.time for p in pulses], dtype=np.int64),
+        closed=np.array([p.closed for p in pulses], dtype=bool),
+        price_count=np.array([len(p.prices) for p in pulses], dtype=np.uint32),
+        candle_count=np.array([len(p.candles) for p in pulses], dtype=np.uint32),
         price_symbol=np.array([p[0] for p in prices], dtype=np.uint32),
         price_low=np.array([p[1] for p in prices], dtype=np.float64),
         price_high=np.array([p[2] for p in prices], dtype=np.float64),

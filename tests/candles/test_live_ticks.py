@@ -1,0 +1,47 @@
+"""Live ticks (unclosed klines) leave candle_service as unclosed pulses, a burst in one chunk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from candle_service.live import LiveFeed, LivePulser, Tick
+from candle_service.pulse_chunks import live_chunk
+
+SYMBOLS = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
+
+
+def pulser() -> LivePulser:
+    # The ticks path touches neither the market nor the store.
+    feed = LiveFeed(market=None, symbols=SYMBOLS, timeframes=["5m", "1m"],  # type: ignore[arg-type]
+                    store_closed=lambda _: None)
+    return LivePulser(feed, store=None, history=None, run=None, wait_ms=0)  # type: ignore[arg-type]
+
+
+def prices(chunk: Any) -> list[list[tuple[str, float, float, float]]]:
+    out, k = [], 0
+    for n in chunk.price_count:
+        out.append([(chunk.symbols[chunk.price_symbol[i]], chunk.price_low[i], chunk.price_high[i],
+                     chunk.price_close[i]) for i in range(k, k + int(n))])
+        k += int(n)
+    return out
+
+
+def test_a_push_of_several_symbols_is_one_pulse_and_a_burst_one_chunk() -> None:
+    p = pulser()
+    for tick in [Tick("BTCUSDT", 100, 9.0, 11.0, 10.0), Tick("ETHUSDT", 100, 1.0, 2.0, 1.5),
+                 Tick("BTCUSDT", 50, 0.0, 99.0, 5.0),  # not after the last closed pulse: dropped
+                 Tick("BTCUSDT", 200, 9.5, 12.0, 11.5),  # widens BTC's range since the last close
+                 Tick("SOLUSDT", 200, 3.0, 3.0, 3.0), Tick("SOLUSDT", 200, 2.0, 3.5, 2.5)]:
+        p.feed.ticks.put_nowait(tick)
+    pulses = p._ticks(after=60)
+    assert [(x.time, x.closed) for x in pulses] == [(100, False), (200, False), (200, False)]
+    chunk = live_chunk(SYMBOLS, pulses)
+    assert list(chunk.pulse_time) == [100, 200, 200] and not chunk.closed.any()
+    assert list(chunk.candle_count) == [0, 0, 0] and chunk.num_candles == 0
+    assert prices(chunk) == [
+        [("BTCUSDT", 9.0, 11.0, 10.0), ("ETHUSDT", 1.0, 2.0, 1.5)],
+        [("BTCUSDT", 9.0, 12.0, 11.5), ("SOLUSDT", 3.0, 3.0, 3.0)],
+        [("SOLUSDT", 2.0, 3.5, 2.5)],  # the same symbol twice in one push: its own pulse, in order
+    ]
+    assert p._ticks(after=60) == []  # the queue was drained
+
