@@ -99,6 +99,7 @@ class BinanceAccount:
         silence_s: float = 60.0,
         resume_window_s: float = 60.0,
         price_max_age_s: float = 1.0,
+        restart_slack_ms: int = 60_000,
     ) -> None:
         self.cfg = cfg
         self.id = cfg.id
@@ -107,6 +108,12 @@ class BinanceAccount:
         self.time_sync_s = time_sync_s
         self.resume_window_s = resume_window_s
         self.price_max_age_s = price_max_age_s
+        # A bracket this account has no record of may have been placed by an earlier run whose last writes a
+        # power cut lost (NORMAL store): requests first sent before this start (+ slack for clock skew between
+        # the caller's host and ours) are looked up at the exchange before anything is sent.
+        self.started_ms = now_ms()
+        self.restart_slack_ms = restart_slack_ms
+        self.lookups_before_placing = 0
         self.rest = BinanceRest(
             cfg.api_key.get_secret_value(),
             cfg.api_secret.get_secret_value(),
@@ -263,6 +270,11 @@ class BinanceAccount:
         task.add_done_callback(lambda _t: self._inflight.pop(cid, None))
         return task
 
+    def _may_predate_start(self, req: BracketRequest) -> bool:
+        """Whether an earlier run of this service may have sent this bracket and lost its record (a power cut
+        under the NORMAL store): unknown first-send times, and those not clearly after our start."""
+        return req.first_sent_ms == 0 or req.first_sent_ms < self.started_ms + self.restart_slack_ms
+
     async def _place(self, req: BracketRequest) -> Bracket:
         existing = self.store.bracket(self.id, req.client_order_id)
         if existing is not None:
@@ -314,15 +326,23 @@ class BinanceAccount:
             take_cid=leg_client_id(req.client_order_id, "tp"),
             quote_notional=req.quote_notional,
         )
-        # One commit records the request and its first step; the entry is sent only once it is on disk. The
-        # fsync runs in a worker thread (durable()), so stream updates of other brackets are served meanwhile.
+        # One commit records the request and its first step. FULL: the entry is sent only once it is on disk
+        # (the fsync runs in a worker thread, so stream updates of other brackets are served meanwhile).
+        # NORMAL: it survives a killed process, not a power cut — a resend of a bracket whose record was lost
+        # comes with a first_sent_ms from before this start, and is looked up below instead of sent again.
         b.step = "entry_sending"
         with self.store.relaxed(), self.store.transaction():
             self.store.save_bracket(b)
             self._emit_bracket(b)
-        await self.store.durable()
+        if self.store.full:
+            await self.store.durable()
         crash_point("recorded", b.client_order_id)
-        return await self._drive(b, resume=False)
+        # The same record whether or not it was sent before: resuming looks the entry up by its client id (and
+        # then the legs) and sends only what the exchange does not have.
+        lookup = self._may_predate_start(req)
+        if lookup:
+            self.lookups_before_placing += 1
+        return await self._drive(b, resume=lookup)
 
     async def _write_guard(self, coro: Any) -> Any:
         try:
@@ -348,9 +368,11 @@ class BinanceAccount:
     async def _drive(self, b: Bracket, resume: bool) -> Bracket:
         """Runs a bracket from its written step to OPEN or FAILED; every step is idempotent."""
         if b.step in ("recorded", "entry_sending"):
-            await self._entry(b, resume)
+            sent_now = await self._entry(b, resume)
             if b.terminal:
                 return b
+            # An entry the exchange did not have has no legs there either: nothing to look up for them.
+            resume = resume and not sent_now
         if b.step in ("entry_filled", "legs_sending"):
             await self._legs(b, resume)
         if b.step == "rolling_back":
@@ -387,14 +409,16 @@ class BinanceAccount:
             p["positionSide"] = b.position_side
         return p
 
-    async def _entry(self, b: Bracket, resume: bool) -> None:
+    async def _entry(self, b: Bracket, resume: bool) -> bool:
+        """Looks the entry up (resume) or sends it; True if it was sent now."""
         found: dict[str, Any] | None = None
+        sent_now = False
         if resume and b.step == "entry_sending":
             found = await self._lookup_order(b.symbol, b.client_order_id)
         if found is None:
             if resume and now_ms() - b.created_ms > self.resume_window_s * 1000:
                 self._fail(b, "interrupted before the entry reached the exchange; too old to resume", True)
-                return
+                return False
             if b.step != "entry_sending":
                 b.step = "entry_sending"
                 self.store.save_bracket(b)
@@ -403,7 +427,7 @@ class BinanceAccount:
                 found = await self._send_once(b.symbol, b.client_order_id, lambda: self._entry_params(b), algo=False)
             except Rejected as exc:
                 self._fail(b, f"entry rejected: {exc.code} {exc.msg}", True)
-                return
+                return True
             except (RateLimited, Banned) as exc:
                 self._fail(b, f"entry not sent: {exc}", True)
                 raise Unavailable(str(exc)) from exc
@@ -414,12 +438,13 @@ class BinanceAccount:
                 self.store.save_bracket(b)
                 raise Unavailable(str(exc)) from exc
             crash_point("entry_sent", b.client_order_id)
+            sent_now = True
         found = await self._entry_final(b, found)
         b.entry = order_from_rest(found)
         filled = dec(found.get("executedQty") or "0")
         if filled <= 0:
             self._fail(b, f"entry not filled (status {found.get('status')})", False)
-            return
+            return sent_now
         b.filled_quantity = float(filled)
         b.average_entry_price = float(dec(found.get("avgPrice") or "0"))
         # The fill and the next step in one commit: the legs may be sent after it. Relaxed (fsynced by the
@@ -429,6 +454,7 @@ class BinanceAccount:
         with self.store.relaxed():
             self.store.save_bracket(b)
         crash_point("entry_filled", b.client_order_id)
+        return sent_now
 
     async def _entry_final(self, b: Bracket, res: dict[str, Any]) -> dict[str, Any]:
         """A MARKET order's final state (RESULT usually is; otherwise poll, bounded)."""
@@ -1031,3 +1057,5 @@ def validate_request(req: BracketRequest) -> None:
         raise ValueError("side: BUY or SELL")
     if not CLIENT_ID_RE.match(req.client_order_id):
         raise ValueError("client_order_id: must match ^[.A-Z:/a-z0-9_-]{1,36}$")
+    if req.first_sent_ms < 0:
+        raise ValueError("first_sent_ms: must be >= 0 (0 = unknown)")

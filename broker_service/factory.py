@@ -30,6 +30,7 @@ def build_account(cfg: AccountConfig, store: BrokerStore, settings: BrokerSettin
         keepalive_s=settings.broker_keepalive_s,
         silence_s=settings.broker_silence_s,
         resume_window_s=settings.broker_resume_window_s,
+        restart_slack_ms=settings.broker_restart_slack_ms,
     )
 
 

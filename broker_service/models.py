@@ -90,6 +90,9 @@ class BracketRequest:
     take_profit: float
     quantity: float = 0.0
     quote_notional: float = 0.0
+    # When the caller first decided to send this bracket (ms since the epoch, the caller's clock); the same on
+    # every resend; 0 = unknown. Decides whether a bracket without a record is looked up at the exchange first.
+    first_sent_ms: int = 0
 
 
 @dataclass

@@ -180,6 +180,7 @@ def bracket_request(req: broker_pb2.PlaceBracketOrderRequest) -> BracketRequest:
         take_profit=req.take_profit,
         quantity=req.quantity if size == "quantity" else 0.0,
         quote_notional=req.quote_notional if size == "quote_notional" else 0.0,
+        first_sent_ms=req.first_sent_ms,
     )
     validate_request(out)
     return out

@@ -33,8 +33,10 @@ class BrokerSettings(ServiceSettings):
     broker_symbols: str = "BTCUSDT,ETHUSDT"
     # SQLite file of brackets and events ("" = <data dir>/broker.sqlite3).
     broker_db: Path | None = None
-    # FULL: every commit is fsynced (survives power loss); NORMAL: survives a process kill only.
-    broker_db_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    # NORMAL: commits survive a killed process, a power cut may lose the last ones — a resend of a bracket
+    # whose record was lost is looked up at the exchange (see broker_restart_slack_ms), so it is never placed
+    # twice. FULL: the placement's record is also fsynced before its entry is sent (1–3 ms more per bracket).
+    broker_db_synchronous: Literal["FULL", "NORMAL"] = "NORMAL"
     broker_recv_window_ms: int = 5000
     broker_request_timeout_s: float = 5.0
     # Server-time offset refresh period (avoids -1021).
@@ -46,6 +48,10 @@ class BrokerSettings(ServiceSettings):
     # A placement interrupted before its entry reached the exchange resumes after a restart only
     # if younger than this; older ones fail (a market entry long after the signal is not wanted).
     broker_resume_window_s: float = 60.0
+    # A bracket request the broker has no record of is looked up at the exchange by its client order id
+    # first, unless its first_sent_ms is at least this much after the broker's start (the caller's clock may
+    # run ahead of ours by up to this): a resend of one placed before a power cut lost its record.
+    broker_restart_slack_ms: int = 60_000
     # Tests only: SIGKILL the process at this bracket step (see broker_service/crash.py).
     broker_crash_at: str = ""
 

@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS kv (
 
 
 class BrokerStore:
-    """SQLite in WAL mode. ``FULL`` (the default): a commit is on disk before the call that made it returns,
+    """SQLite in WAL mode. ``FULL``: a commit is on disk before the call that made it returns,
     so it survives a power cut too — except :meth:`relaxed` commits, made durable by a group fsync in a
     worker thread a moment later (or by any later durable commit), and the ones followed by
     ``await`` :meth:`durable`, which waits for that fsync without blocking the event loop.
@@ -65,10 +65,13 @@ class BrokerStore:
     The connection itself runs ``synchronous=NORMAL`` (it never fsyncs a commit); this class fsyncs the
     WAL after each commit instead, which is what SQLite's FULL does in WAL mode (one sync of the WAL per
     commit; checkpoints sync the WAL and the database either way) — but it can be done off the event
-    loop, and there is no per-commit PRAGMA switching. ``NORMAL`` skips those fsyncs: survives a killed
-    process only."""
+    loop, and there is no per-commit PRAGMA switching. ``NORMAL`` (the service's default) skips those fsyncs:
+    a commit survives a killed process, a power cut may lose the last ones. The broker does not rely on them
+    for the no-duplicate guarantee: a bracket request it has no record of is looked up at the exchange by its
+    client id before anything is sent, unless the caller first sent it clearly after this start
+    (:meth:`broker_service.binance_account.BinanceAccount._may_predate_start`)."""
 
-    def __init__(self, path: Path, synchronous: str = "FULL") -> None:
+    def __init__(self, path: Path, synchronous: str = "NORMAL") -> None:
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous: FULL or NORMAL, not {synchronous}")
         path.parent.mkdir(parents=True, exist_ok=True)

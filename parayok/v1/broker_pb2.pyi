@@ -90,7 +90,7 @@ BRACKET_STATE_CLOSED: BracketState
 BRACKET_STATE_FAILED: BracketState
 
 class PlaceBracketOrderRequest(_message.Message):
-    __slots__ = ("account_id", "symbol", "side", "quantity", "quote_notional", "stop_loss", "take_profit", "client_order_id")
+    __slots__ = ("account_id", "symbol", "side", "quantity", "quote_notional", "stop_loss", "take_profit", "client_order_id", "first_sent_ms")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     SIDE_FIELD_NUMBER: _ClassVar[int]
@@ -99,6 +99,7 @@ class PlaceBracketOrderRequest(_message.Message):
     STOP_LOSS_FIELD_NUMBER: _ClassVar[int]
     TAKE_PROFIT_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    FIRST_SENT_MS_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     symbol: str
     side: _common_pb2.Side
@@ -107,7 +108,8 @@ class PlaceBracketOrderRequest(_message.Message):
     stop_loss: float
     take_profit: float
     client_order_id: str
-    def __init__(self, account_id: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_common_pb2.Side, str]] = ..., quantity: _Optional[float] = ..., quote_notional: _Optional[float] = ..., stop_loss: _Optional[float] = ..., take_profit: _Optional[float] = ..., client_order_id: _Optional[str] = ...) -> None: ...
+    first_sent_ms: int
+    def __init__(self, account_id: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_common_pb2.Side, str]] = ..., quantity: _Optional[float] = ..., quote_notional: _Optional[float] = ..., stop_loss: _Optional[float] = ..., take_profit: _Optional[float] = ..., client_order_id: _Optional[str] = ..., first_sent_ms: _Optional[int] = ...) -> None: ...
 
 class GetBracketRequest(_message.Message):
     __slots__ = ("account_id", "client_order_id")

@@ -102,7 +102,7 @@ async def hedge(tmp_path: Path) -> AsyncIterator[BrokerStack]:
 
 @pytest_asyncio.fixture
 async def hedge_full(tmp_path: Path) -> AsyncIterator[BrokerStack]:
-    """The service's default store level (FULL: fsyncs awaited before entries and acted-on fills)."""
+    """The FULL store level (fsyncs awaited before entries and acted-on fills; the service's default is NORMAL)."""
     async with stack_ctx(tmp_path, hedge=True, synchronous="FULL") as s:
         yield s
 

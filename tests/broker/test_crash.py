@@ -89,8 +89,6 @@ def broker_env(suite_env: dict[str, str], sim: SimHandle, crash_at: str = "") ->
             "PARAYOK_BINANCE_API_KEY": KEY,
             "PARAYOK_BINANCE_API_SECRET": SECRET,
             "PARAYOK_BROKER_SYMBOLS": ",".join(PRICES),
-            # the default: the placement's record is fsynced (in a worker thread) before its entry is sent
-            "PARAYOK_BROKER_DB_SYNCHRONOUS": "FULL",
             "PARAYOK_BROKER_REQUEST_TIMEOUT_S": "2",
             "PARAYOK_LOG_LEVEL": "DEBUG",
             "PARAYOK_BROKER_CRASH_AT": crash_at,
