@@ -172,6 +172,7 @@ class BrokerClient:
             stop_loss=r.stop_loss,
             take_profit=r.take_profit,
             client_order_id=r.client_order_id,
+            first_sent_ms=r.first_sent_ms,
         )
         try:
             return bracket_info(await self.stub.PlaceBracketOrder(request, timeout=self.timeout))

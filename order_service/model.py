@@ -242,3 +242,6 @@ class RealOrder:
     quantity: float = 0.0
     stop_loss: float = 0.0
     take_profit: float = 0.0
+    # When the intent was first recorded (ms, UTC; 0 in rows older than this field): sent as the bracket's
+    # first_sent_ms on every (re)send, so that a broker that lost its record in a power cut looks it up.
+    created_ms: int = 0

@@ -72,6 +72,9 @@ class BracketRequest:
     stop_loss: float
     take_profit: float
     client_order_id: str
+    # When the intent was first recorded (RealOrder.created_ms), the same on every resend; 0 = unknown (the
+    # broker then looks the client order id up at the exchange before placing).
+    first_sent_ms: int = 0
 
 
 @dataclass(slots=True)

@@ -607,17 +607,19 @@ class OrderService:
 
     def _real_intent(self, c: VmConfig, order: Order) -> RealOrder:
         e = order.entry
+        t = now_ms()
         return RealOrder(
             vm_id=c.id,
             entry_id=e.id,
             client_order_id=client_order_id(c.id, e.id),
             account_id=c.broker_account,
-            updated_ms=now_ms(),
+            updated_ms=t,
             symbol=e.symbol,
             side=e.side,
             quantity=order.quantity,
             stop_loss=e.stop_loss,
             take_profit=e.take_profit,
+            created_ms=t,
         )
 
     async def make_real_order(self, vm_id: str, entry_id: str) -> RealOrder:
