@@ -27,7 +27,7 @@ from analysis_service.entries.events import (
 )
 from analysis_service.entries.snapshot import json_snapshot, json_value
 from analysis_service.taggers import default_tagger_registry
-from analysis_service.vm import LiveSwitch, PriceEvent, Progress, PulseEnd, RunConfig, VmRun
+from analysis_service.vm import ChunkDone, LiveSwitch, PriceEvent, Progress, PulseEnd, RunConfig, VmRun
 from parayok.convert import timeframe_enum, timeframe_name
 from parayok.errors import grpc_errors
 from parayok.v1 import analysis_pb2, analysis_pb2_grpc, candles_pb2, common_pb2
@@ -173,9 +173,21 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
         self.runs[config.vm_id] = run
         log.info("run started", extra={"event": "run_started", "vm": config.vm_id, "symbols": list(config.symbols),
                                        "timeframes": list(config.timeframes), "live": config.live})
+        batch: list[analysis_pb2.RunEvent] = []
         async for item in run.run(self.candles.pulses(config)):
+            if isinstance(item, ChunkDone):
+                if len(batch) > 1:
+                    yield analysis_pb2.RunEvent(batch=analysis_pb2.RunEventBatch(events=batch))
+                elif batch:
+                    yield batch[0]
+                batch = []
+                continue
             event = run_event(item) or entry_event(item, config.vm_id)
-            if event is not None:
+            if event is None:
+                continue
+            if request.batch_live_events and run.live and not isinstance(item, (LiveSwitch, Progress)):
+                batch.append(event)
+            else:
                 yield event
 
     @grpc_errors

@@ -117,6 +117,12 @@ class PulseEnd:
     live: bool
 
 
+@dataclass(frozen=True)
+class ChunkDone:
+    """Every event of a live chunk (the pulses candle_service sent in one message) has been yielded:
+    where a consumer may send what it gathered."""
+
+
 SourceEvent = PulseBatchData | Progress | LiveSwitch
 
 
@@ -161,7 +167,7 @@ class VmRun:
 
     async def run(self, source: AsyncIterator[SourceEvent]) -> AsyncIterator[Any]:
         """Consumes the pulse stream; yields Progress, PriceEvent, the sink's entry events,
-        AnalyzerError, PulseEnd and LiveSwitch, in pulse order.
+        AnalyzerError, PulseEnd and LiveSwitch, in pulse order, and ChunkDone after each live chunk.
 
         History is gathered until it ends (the live switch, or the end of the stream) and then
         announced to the engine before it is processed, so that indicators that are pure functions
@@ -188,6 +194,7 @@ class VmRun:
                 continue
             for item in self._process([event], [_candles(event)], announce=False):
                 yield item
+            yield ChunkDone()
         for item in self._process(history, history_candles, announce=True):
             yield item
 

@@ -78,16 +78,18 @@ class AnalysisClient:
                 to_ms=vm.end_ms,
                 live=vm.end_ms == 0,
                 flags_snapshot=True,
-            )
+            ),
+            batch_live_events=True,
         )
 
     async def run(self, vm: VmConfig, from_ms: int) -> AsyncIterator[RunItem]:
         call = self.stub.Run(self.request(vm, from_ms))
         try:
             async for ev in call:
-                item = translate_run_event(ev)
-                if item is not None:
-                    yield item
+                for one in ev.batch.events if ev.HasField("batch") else (ev,):
+                    item = translate_run_event(one)
+                    if item is not None:
+                        yield item
         except grpc.aio.AioRpcError as exc:
             raise _unavailable("analysis_service", exc) from exc
         finally:

@@ -53,13 +53,15 @@ class VmAnalysisConfig(_message.Message):
     def __init__(self, vm_id: _Optional[str] = ..., symbols: _Optional[_Iterable[str]] = ..., timeframes: _Optional[_Iterable[_Union[_common_pb2.Timeframe, str]]] = ..., analyzers: _Optional[_Iterable[str]] = ..., params: _Optional[_Mapping[str, _struct_pb2.Struct]] = ..., from_ms: _Optional[int] = ..., to_ms: _Optional[int] = ..., live: _Optional[bool] = ..., annotations: _Optional[bool] = ..., flags_snapshot: _Optional[bool] = ..., all_pulses: _Optional[bool] = ...) -> None: ...
 
 class RunRequest(_message.Message):
-    __slots__ = ("vm",)
+    __slots__ = ("vm", "batch_live_events")
     VM_FIELD_NUMBER: _ClassVar[int]
+    BATCH_LIVE_EVENTS_FIELD_NUMBER: _ClassVar[int]
     vm: VmAnalysisConfig
-    def __init__(self, vm: _Optional[_Union[VmAnalysisConfig, _Mapping]] = ...) -> None: ...
+    batch_live_events: bool
+    def __init__(self, vm: _Optional[_Union[VmAnalysisConfig, _Mapping]] = ..., batch_live_events: _Optional[bool] = ...) -> None: ...
 
 class RunEvent(_message.Message):
-    __slots__ = ("progress", "price", "entry_opened", "entry_closed", "pulse_end", "live", "analyzer_error", "limit_placed", "entry_rejected", "limit_expired")
+    __slots__ = ("progress", "price", "entry_opened", "entry_closed", "pulse_end", "live", "analyzer_error", "limit_placed", "entry_rejected", "limit_expired", "batch")
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
     PRICE_FIELD_NUMBER: _ClassVar[int]
     ENTRY_OPENED_FIELD_NUMBER: _ClassVar[int]
@@ -70,6 +72,7 @@ class RunEvent(_message.Message):
     LIMIT_PLACED_FIELD_NUMBER: _ClassVar[int]
     ENTRY_REJECTED_FIELD_NUMBER: _ClassVar[int]
     LIMIT_EXPIRED_FIELD_NUMBER: _ClassVar[int]
+    BATCH_FIELD_NUMBER: _ClassVar[int]
     progress: _candles_pb2.LoadProgress
     price: PriceUpdate
     entry_opened: Entry
@@ -80,7 +83,14 @@ class RunEvent(_message.Message):
     limit_placed: LimitPlaced
     entry_rejected: EntryRejected
     limit_expired: LimitExpired
-    def __init__(self, progress: _Optional[_Union[_candles_pb2.LoadProgress, _Mapping]] = ..., price: _Optional[_Union[PriceUpdate, _Mapping]] = ..., entry_opened: _Optional[_Union[Entry, _Mapping]] = ..., entry_closed: _Optional[_Union[Entry, _Mapping]] = ..., pulse_end: _Optional[_Union[PulseEnd, _Mapping]] = ..., live: _Optional[_Union[_candles_pb2.LiveSwitch, _Mapping]] = ..., analyzer_error: _Optional[_Union[AnalyzerError, _Mapping]] = ..., limit_placed: _Optional[_Union[LimitPlaced, _Mapping]] = ..., entry_rejected: _Optional[_Union[EntryRejected, _Mapping]] = ..., limit_expired: _Optional[_Union[LimitExpired, _Mapping]] = ...) -> None: ...
+    batch: RunEventBatch
+    def __init__(self, progress: _Optional[_Union[_candles_pb2.LoadProgress, _Mapping]] = ..., price: _Optional[_Union[PriceUpdate, _Mapping]] = ..., entry_opened: _Optional[_Union[Entry, _Mapping]] = ..., entry_closed: _Optional[_Union[Entry, _Mapping]] = ..., pulse_end: _Optional[_Union[PulseEnd, _Mapping]] = ..., live: _Optional[_Union[_candles_pb2.LiveSwitch, _Mapping]] = ..., analyzer_error: _Optional[_Union[AnalyzerError, _Mapping]] = ..., limit_placed: _Optional[_Union[LimitPlaced, _Mapping]] = ..., entry_rejected: _Optional[_Union[EntryRejected, _Mapping]] = ..., limit_expired: _Optional[_Union[LimitExpired, _Mapping]] = ..., batch: _Optional[_Union[RunEventBatch, _Mapping]] = ...) -> None: ...
+
+class RunEventBatch(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[RunEvent]
+    def __init__(self, events: _Optional[_Iterable[_Union[RunEvent, _Mapping]]] = ...) -> None: ...
 
 class PriceUpdate(_message.Message):
     __slots__ = ("symbol", "time_ms", "low", "high", "close")
