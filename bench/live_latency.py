@@ -10,7 +10,11 @@ turn, sides alternating, stop and take 0.05 % away — so every pulse becomes a 
 
 exchange_sim's clock is stepped by this process (its admin ``/_sim/clock``): one market minute closes one
 1m candle, then the market stands still; the next step comes ``--gap-ms`` after this pulse's bracket reached
-exchange_sim (or failed). So every pulse meets an idle pipeline, as a live pulse does a minute after the
+exchange_sim (or failed). A minute is stepped in two moves (``--within-s``, default 45 s, then the rest): the
+first moves the price through the candle's extremes, where the open brackets' stops and takes fill, as they
+do at any moment of a real minute; the second closes the candle. Whole-minute steps (``--within-s 0``) make
+every fill coincide with the candle close — a worst case a real market meets only by chance.
+So every pulse meets an idle pipeline, as a live pulse does a minute after the
 last one, and a slow pulse cannot queue the next ones behind it (stepping at a fixed rate faster than the
 pipeline measures its backlog instead). On a running accelerated clock the closed kline would be pushed up
 to one push interval (250 ms wall, a whole market minute at 240×) after its close, and by the time a
@@ -225,12 +229,20 @@ class SimWatch:
 
 
 async def step(http: aiohttp.ClientSession, sim_url: str, done: asyncio.Event, gap_ms: float,
-               timeout: float = 10.0) -> None:
-    """One market minute at exchange_sim (its clock is stepped), then wait until `done` is set — this pulse's
-    outcome arrived — or `timeout`, then `gap_ms` of quiet: each pulse meets an idle pipeline, as a live
-    pulse a minute after the last one does, and a slow pulse cannot queue the next ones behind it."""
+               within_s: int = 45, timeout: float = 10.0) -> None:
+    """One market minute at exchange_sim (its clock is stepped): first ``within_s`` seconds into the
+    minute — the price path moves, open brackets' stops and takes fill, no candle closes — then, ``gap_ms``
+    later, the rest of the minute, which closes the candle; then wait until `done` is set — this pulse's
+    outcome arrived — or `timeout`, then `gap_ms` of quiet. So each pulse meets a pipeline that is idle, as a
+    live pulse a minute after the last one does, and a slow pulse cannot queue the next ones behind it.
+    Stepping the whole minute at once (``within_s`` 0) would make every stop/take fill of the previous
+    brackets coincide with the candle close, which a real market does only by chance."""
     done.clear()
-    async with http.post(f"{sim_url}/_sim/clock", json={"step_minutes": 1}) as r:
+    if within_s:
+        async with http.post(f"{sim_url}/_sim/clock", json={"step_seconds": within_s}) as r:
+            r.raise_for_status()
+        await asyncio.sleep(gap_ms / 1000)
+    async with http.post(f"{sim_url}/_sim/clock", json={"step_seconds": 60 - within_s}) as r:
         r.raise_for_status()
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(done.wait(), timeout)
@@ -291,11 +303,11 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 samples: dict[tuple[str, int], tuple[float, float, float]] = {}
                 async with aiohttp.ClientSession() as http:
                     for _ in range(args.warmup):
-                        await step(http, suite.sim_url, watch.progress, args.gap_ms)
+                        await step(http, suite.sim_url, watch.progress, args.gap_ms, args.within_s)
                     measure_from = time.perf_counter()
                     # bounded: at most twice the pulses asked for (a pulse whose bracket failed is not measured)
                     for _ in range(2 * args.pulses):
-                        await step(http, suite.sim_url, watch.progress, args.gap_ms)
+                        await step(http, suite.sim_url, watch.progress, args.gap_ms, args.within_s)
                         samples = collect(vm.id, watch, created, measure_from)
                         if len(samples) >= args.pulses:
                             break
@@ -341,7 +353,7 @@ async def measure_candle_hop(args: argparse.Namespace) -> list[float]:
             await asyncio.wait_for(live.wait(), 120)
             async with aiohttp.ClientSession() as http:
                 for _ in range(args.pulses + args.warmup):
-                    await step(http, suite.sim_url, watch.progress, args.gap_ms)
+                    await step(http, suite.sim_url, watch.progress, args.gap_ms, args.within_s)
         finally:
             follower.cancel()
             await asyncio.gather(follower, return_exceptions=True)
@@ -370,6 +382,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--symbols", type=int, default=4, help="symbols of the VM (entered in turn, one per pulse)")
     ap.add_argument("--gap-ms", type=float, default=150.0,
                     help="quiet wall time after a pulse's bracket reached exchange_sim, before the next pulse")
+    ap.add_argument("--within-s", type=int, default=45,
+                    help="seconds into each minute stepped first (stops/takes fill there); 0 = whole minutes")
     ap.add_argument("--log-level", default="INFO", help="PARAYOK_LOG_LEVEL of the services (product default INFO)")
     ap.add_argument("--hop", choices=["all", "candle"], default="all",
                     help="candle: only exchange_sim → candle_service → a StreamPulses client")
