@@ -476,9 +476,9 @@ class OrderService:
         w.seq = seq.last
         self.store.commit_pulse(w)
         h.status.last_pulse_ms = pulse.time_ms
-        self._publish()
-        for real in sends:
+        for real in sends:  # scheduled before the event readers are woken: a bracket waits for no one
             self._spawn(self._send(h, real))
+        self._publish()
 
     # --- plan ------------------------------------------------------------------------------------
 
