@@ -1,13 +1,20 @@
 """Bracket placement round trip: PlaceBracketOrder through gRPC to broker_service, which places the
 market entry, the stop and the take at exchange_sim (real python-binance, SQLite WAL writes).
 
-    .venv/bin/python bench/broker_bracket.py [--n 1000] [--synchronous FULL|NORMAL|both]
+    .venv/bin/python bench/broker_bracket.py [--n 1000] [--synchronous FULL|NORMAL|both] [--restart-slack-ms 0]
 
-``synchronous`` is broker_service's store setting (PARAYOK_BROKER_DB_SYNCHRONOUS): FULL (the default)
-fsyncs the WAL — the placement's record in a worker thread, awaited before the entry is sent; the later
-steps and stream updates by a group fsync off the event loop; NORMAL survives a killed process but not a
-power cut.
+``synchronous`` is broker_service's store setting (PARAYOK_BROKER_DB_SYNCHRONOUS): NORMAL (the default)
+never fsyncs — a commit survives a killed process, and a bracket whose record a power cut lost is looked
+up at the exchange when it is resent; FULL also fsyncs the WAL — the placement's record in a worker
+thread, awaited before the entry is sent; the later steps and stream updates by a group fsync off the
+event loop.
 ``both`` (the default here) runs one after the other and prints both.
+
+Each request carries ``first_sent_ms`` = the time it was built, as order_service sends it. A bracket the
+broker has no record of is looked up at the exchange first while ``first_sent_ms`` < the broker's start +
+PARAYOK_BROKER_RESTART_SLACK_MS (default 60 s: every placement of a broker's first minute). The bench
+measures the steady state after that window, so it sets the slack to ``--restart-slack-ms`` (0 here);
+``--restart-slack-ms 600000`` measures the first-minute path (one GET of the entry before it is sent).
 
 exchange_sim and broker_service run as separate processes (``python -m …``); this process is the gRPC
 client. Each placement is timed alone; between placements the position is closed (not timed), since
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -41,12 +49,18 @@ async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--synchronous", default="both", choices=["FULL", "NORMAL", "both"])
+    ap.add_argument("--restart-slack-ms", type=int, default=0)
     args = ap.parse_args()
     for sync in ["NORMAL", "FULL"] if args.synchronous == "both" else [args.synchronous]:
-        await run(args.n, sync)
+        await run(args.n, sync, args.restart_slack_ms)
 
 
-async def run(n: int, synchronous: str) -> None:
+def figure(what: str, value: float, unit: str, target: str = "", **extra: object) -> None:
+    """The machine-readable line bench/__main__.py collects into its table (as bench/live_latency.py prints)."""
+    print("FIGURE " + json.dumps({"what": what, "value": value, "unit": unit, "target": target, **extra}), flush=True)
+
+
+async def run(n: int, synchronous: str, restart_slack_ms: int) -> None:
     async with running_sim(mode="subprocess", hedge=True, symbols=["BTCUSDT"]) as sim:
         await sim.admin.set_price("BTCUSDT", "50000")
         # the bench sends more orders than Binance's default per-10 s budget allows
@@ -66,6 +80,7 @@ async def run(n: int, synchronous: str) -> None:
                     "PARAYOK_BINANCE_API_SECRET": sim.api_secret,
                     "PARAYOK_BROKER_SYMBOLS": "BTCUSDT",
                     "PARAYOK_BROKER_DB_SYNCHRONOUS": synchronous,
+                    "PARAYOK_BROKER_RESTART_SLACK_MS": str(restart_slack_ms),
                     "PARAYOK_LOG_LEVEL": "WARNING",
                 }
             )
@@ -89,6 +104,7 @@ async def run(n: int, synchronous: str) -> None:
                             stop_loss=49000,
                             take_profit=51000,
                             client_order_id=f"bench-{i}",
+                            first_sent_ms=int(time.time() * 1000),
                         )
                         t0 = time.perf_counter()
                         b = await stub.PlaceBracketOrder(req)
@@ -115,6 +131,14 @@ async def run(n: int, synchronous: str) -> None:
         f"max {times[-1]:.2f} ms   (target p50 <= 10 ms)"
     )
     print(f"  load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    mode = f"synchronous={synchronous}{' (default)' if synchronous == 'NORMAL' else ''}"
+    if restart_slack_ms:
+        mode += f", restart slack {restart_slack_ms} ms"
+    what = "bracket round trip gRPC → broker_service → exchange_sim"
+    load = round(os.getloadavg()[0], 2)
+    target = "≤ 10 ms" if synchronous == "NORMAL" else ""
+    figure(f"{what} p50, {mode}", round(statistics.median(times), 2), "ms", target, brackets=len(times), load_1m=load)
+    figure(f"{what} p99, {mode}", round(q[98], 2), "ms", brackets=len(times), load_1m=load)
 
 
 if __name__ == "__main__":
