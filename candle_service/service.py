@@ -20,6 +20,7 @@ from candle_service.candles import CandleColumns, SymbolInfo
 from candle_service.history import HistoryLoader, LoadProgress
 from candle_service.importer import ImportResult, import_files
 from candle_service.live import LiveFeed, LivePulser
+from candle_service.live_buffer import DEFAULT_MAX_ROWS, LiveBuffer
 from candle_service.market import Market, MarketUnavailable, SymbolNotFound
 from candle_service.pulse_chunks import PulseChunk, chunks_from_sequence
 from candle_service.pulses import merge_pulses
@@ -68,21 +69,30 @@ PulseEvent = PulseChunk | ProgressEvent | GapEvent | LiveSwitchEvent | MarketSta
 
 
 class CandleService:
-    def __init__(self, store: CandleStore, market: Market, late_candle_wait_ms: int = 10_000) -> None:
+    def __init__(self, store: CandleStore, market: Market, late_candle_wait_ms: int = 10_000,
+                 live_flush_ms: int = 5000, live_flush_rows: int = DEFAULT_MAX_ROWS) -> None:
         self.store = store
         self.market = market
         self.late_candle_wait_ms = late_candle_wait_ms
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        self.live_buffer = LiveBuffer(self._insert_live, live_flush_ms, live_flush_rows)
         self.history = HistoryLoader(store, market, self.run)
         self._symbols: dict[str, SymbolInfo] = {}
         self.market_error: MarketUnavailable | None = None
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Runs a blocking store call on the store thread."""
+        """Runs a blocking store call on the store thread.
+
+        Every store call goes through here, so this is where the buffered live klines are flushed: queued
+        just before the call on the one store thread, which runs calls in order, the call sees them as if
+        each pulse had been inserted when it was published.
+        """
+        self.live_buffer.flush()
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
 
     async def close(self) -> None:
+        """Graceful stop: the buffered live klines are flushed (``run``) before the store closes."""
         await self.market.close()
         await self.run(self.store.close)
         self._executor.shutdown(wait=True)
@@ -285,12 +295,23 @@ class CandleService:
             return int(time.time() * 1000)
 
     def _store_closed(self, series: Sequence[CandleColumns]) -> None:
-        """Queues a live pulse's klines on the store thread without waiting for the insert (tens of ms in
-        chDB, which would be every live pulse's latency). The store thread runs calls in order, so every
-        store call made after this one (GetCandles, a backfill, the next history read) sees them. A crash
-        before the insert lands leaves a hole the next history request finds and fetches by REST: the
-        store is a cache of the exchange."""
-        future = asyncio.get_running_loop().run_in_executor(self._executor, self.store.insert_many, list(series))
+        """A live pulse's closed klines, as it is published: buffered, not inserted (see live_buffer.py).
+        An insert per pulse cost chDB a new part to merge per pulse; the buffer goes to the store in one
+        insert every ``live_flush_ms``, and before any other store call (``run``), so nothing that reads
+        the store can miss them."""
+        self.live_buffer.add(series)
+
+    def _insert_live(self, batch: list[CandleColumns]) -> None:
+        """Queues buffered live klines on the store thread without waiting for the insert (tens of ms in
+        chDB, which would be a live pulse's latency). A failed insert is logged, never raised: the live
+        feed goes on, and the next history request refetches the hole by REST (the store is a cache of
+        the exchange)."""
+        try:
+            future = asyncio.get_running_loop().run_in_executor(self._executor, self.store.insert_many, batch)
+        except RuntimeError as exc:  # the executor is shut down: a pulse raced the service's close
+            log.warning("live candles not stored; history requests will fetch them again",
+                        extra={"event": "live_store_failed", "error": repr(exc), "rows": sum(map(len, batch))})
+            return
         future.add_done_callback(_report_failed_insert)
 
 

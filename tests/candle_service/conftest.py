@@ -36,10 +36,12 @@ class CandleStack:
 
 
 @contextlib.asynccontextmanager
-async def candle_stack(data: Path, **sim_kw: object) -> AsyncIterator[CandleStack]:
+async def candle_stack(data: Path, service_kw: dict[str, int] | None = None,
+                       **sim_kw: object) -> AsyncIterator[CandleStack]:
     async with running_sim(start="2026-01-05T00:00:00Z", **sim_kw) as sim:  # type: ignore[arg-type]
         store = CandleStore.open(default_dsn(data))
-        service = CandleService(store, Market("sim", sim.base_url, attempts=4), late_candle_wait_ms=1000)
+        kw = {"late_candle_wait_ms": 1000, **(service_kw or {})}
+        service = CandleService(store, Market("sim", sim.base_url, attempts=4), **kw)
         server = grpc.aio.server()
         candles_pb2_grpc.add_CandleServiceServicer_to_server(CandleServicer(service), server)
         addr = f"127.0.0.1:{free_port()}"

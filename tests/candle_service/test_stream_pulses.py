@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import grpc
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from parayok.convert import timeframe_name
 from parayok.v1 import candles_pb2, common_pb2
 
-from .conftest import SIM_START, CandleStack
+from .conftest import SIM_START, CandleStack, candle_stack
 
 M1, M5, H1 = common_pb2.TIMEFRAME_1M, common_pb2.TIMEFRAME_5M, common_pb2.TIMEFRAME_1H
 MIN = 60_000
@@ -174,45 +175,47 @@ async def test_unknown_symbol_in_pulses_is_not_found(stack: CandleStack) -> None
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
 
 
-async def test_slow_store_gets_one_insert_per_pulse_and_every_published_candle(stack: CandleStack) -> None:
-    """A slow store never backs up the kline websocket or the pulses; a pulse's candles go to the store in
-    one insert (not one per kline), and every store call after the pulse sees them."""
+async def test_slow_store_gets_one_insert_for_a_burst_and_every_published_candle(tmp_path: Path) -> None:
+    """A slow store never backs up the kline websocket or the pulses; live candles are buffered (not one
+    insert per pulse, let alone per kline), and every store call after a pulse sees its candles: the first
+    one after the burst stores the whole burst in one insert."""
     symbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "BNBUSDT", "DOGEUSDT"]
-    store = stack.service.store
-    real_insert = store.insert_many
-    inserts: list[int] = []
+    async with candle_stack(tmp_path / "store", {"live_flush_ms": 600_000}) as stack:
+        store = stack.service.store
+        real_insert = store.insert_many
+        inserts: list[int] = []
 
-    def slow_insert(series):  # type: ignore[no-untyped-def]
-        series = list(series)
-        inserts.append(len(series))
-        import time
-        time.sleep(0.2)  # a busy store (it runs in a worker thread: the event loop goes on)
-        return real_insert(series)
+        def slow_insert(series):  # type: ignore[no-untyped-def]
+            series = list(series)
+            inserts.append(len(series))
+            import time
+            time.sleep(0.2)  # a busy store (it runs in a worker thread: the event loop goes on)
+            return real_insert(series)
 
-    store.insert_many = slow_insert  # type: ignore[method-assign]
-    start = SIM_START - 10 * MIN
-    call = stack.stub.StreamPulses(candles_pb2.StreamPulsesRequest(
-        symbols=symbols, timeframes=[M1, M5], from_ms=start, live=True, late_candle_wait_ms=3000))
-    reader = Reader(call)
-    try:
-        async with asyncio.timeout(30):
-            await reader.live.wait()
-        await asyncio.sleep(0.3)  # let the websocket subscribe
-        inserts.clear()
-        await stack.sim.admin.step(minutes=6)  # a burst: 6 symbols × 7 closed klines at once
-        await reader.wait_closed(16)
-        closed = reader.closed()
-        assert [p.time for p in closed] == list(range(start + MIN - 1, SIM_START + 6 * MIN, MIN))
-        live = closed[10:]
-        assert all([(s, tf) for s, tf, _, _ in p.candles] == expected_order(symbols, ["5m", "1m"], p.time)
-                   for p in live)
-        assert len(inserts) <= len(live), f"{len(inserts)} inserts for {len(live)} pulses"
-        for s in symbols:  # what was published is in the store for every later store call
-            got = await stack.service.run(store.read, s, "1m", SIM_START, SIM_START + 6 * MIN)
-            assert list(got.open_time) == list(range(SIM_START, SIM_START + 6 * MIN, MIN))
-    finally:
-        await reader.close()
-        store.insert_many = real_insert  # type: ignore[method-assign]
+        store.insert_many = slow_insert  # type: ignore[method-assign]
+        start = SIM_START - 10 * MIN
+        call = stack.stub.StreamPulses(candles_pb2.StreamPulsesRequest(
+            symbols=symbols, timeframes=[M1, M5], from_ms=start, live=True, late_candle_wait_ms=3000))
+        reader = Reader(call)
+        try:
+            async with asyncio.timeout(30):
+                await reader.live.wait()
+            await asyncio.sleep(0.3)  # let the websocket subscribe
+            inserts.clear()
+            await stack.sim.admin.step(minutes=6)  # a burst: 6 symbols × 7 closed klines at once
+            await reader.wait_closed(16)
+            closed = reader.closed()
+            assert [p.time for p in closed] == list(range(start + MIN - 1, SIM_START + 6 * MIN, MIN))
+            live = closed[10:]
+            assert all([(s, tf) for s, tf, _, _ in p.candles] == expected_order(symbols, ["5m", "1m"], p.time)
+                       for p in live)
+            for s in symbols:  # what was published is in the store for every later store call
+                got = await stack.service.run(store.read, s, "1m", SIM_START, SIM_START + 6 * MIN)
+                assert list(got.open_time) == list(range(SIM_START, SIM_START + 6 * MIN, MIN))
+            assert inserts == [6 * 7], f"inserts of {inserts} klines for {len(live)} pulses"
+        finally:
+            await reader.close()
+            store.insert_many = real_insert  # type: ignore[method-assign]
 
 
 async def test_kline_socket_that_overflows_reconnects_and_goes_on(stack: CandleStack) -> None:
