@@ -230,8 +230,8 @@ class CandleStore:
     def insert_many(self, series: Iterable[CandleColumns]) -> int:
         """Insert (or replace) candles of several series in one insert; returns the number of rows sent.
 
-        Live pulses store every closed kline of a pulse (symbols × timeframes) at once: one insert
-        per pulse instead of one per kline keeps the store off the live path's critical time.
+        Live closed klines (symbols × timeframes × the pulses of a few seconds, see live_buffer.py) arrive
+        here as one batch: each insert costs chDB a new part to merge, so few large inserts are cheaper.
         """
         parts = [c for c in series if len(c)]
         if not parts:
