@@ -447,6 +447,14 @@ class BinanceAccount:
             return sent_now
         b.filled_quantity = float(filled)
         b.average_entry_price = float(dec(found.get("avgPrice") or "0"))
+        if not sent_now and resume:
+            # Found, not sent: a run before ours placed it, and its later writes may be lost (a power cut under
+            # the NORMAL store) — even a rollback whose close already left the position flat: no legs then.
+            closed = await self._lookup_order(b.symbol, leg_client_id(b.client_order_id, "x"))
+            if closed is not None and dec(closed.get("executedQty") or "0") > 0:
+                b.exit_price = float(dec(closed.get("avgPrice") or "0"))
+                self._fail(b, "a leg could not be placed before a restart; position closed at market", False)
+                return sent_now
         # The fill and the next step in one commit: the legs may be sent after it. Relaxed (fsynced by the
         # group commit): should a power cut lose it, the bracket is back at entry_sending, whose resume looks
         # the entry and then the legs up by their client ids before sending anything.

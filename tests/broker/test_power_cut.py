@@ -19,7 +19,7 @@ from broker_service.models import now_ms
 from exchange_sim.testing import SimHandle, make_async_client, running_sim
 from parayok.v1 import broker_pb2, common_pb2
 
-from .conftest import ACCOUNT, bracket_req, broker_on
+from .conftest import ACCOUNT, bracket_req, broker_on, sim_account_state
 
 
 @dataclass
@@ -100,7 +100,8 @@ async def test_resend_after_a_power_cut_lost_the_record_finds_the_entry(tmp_path
             assert first_sent < s.account.started_ms
             spy = spy_lookups(s.account)
             again = await s.stub.PlaceBracketOrder(_req("pc-1", first_sent))
-            assert spy.orders == ["pc-1"]  # looked up, found: not sent again
+            # looked up, found: not sent again (and no rollback close of it: it was not rolled back)
+            assert spy.orders == ["pc-1", "pc-1.x"]
             assert sorted(spy.algos) == ["pc-1.sl", "pc-1.tp"]
             assert again.state == broker_pb2.BRACKET_STATE_OPEN, again
             assert again.entry.exchange_order_id == placed.entry.exchange_order_id
@@ -114,6 +115,31 @@ async def test_resend_after_a_power_cut_lost_the_record_finds_the_entry(tmp_path
             assert sorted(a["orderType"] for a in algos) == ["STOP_MARKET", "TAKE_PROFIT_MARKET"], algos
             positions = await s.stub.GetAccount(broker_pb2.GetAccountRequest(account_id=ACCOUNT))
             assert [(p.symbol, p.quantity) for p in positions.positions] == [("BTCUSDT", pytest.approx(0.01))]
+
+
+async def test_resend_after_a_lost_rollback_stays_flat(tmp_path: Path, db: Path) -> None:
+    """The lost writes include a rollback (a leg failed, the position was closed): the resend must not put
+    legs on the flat side and call the bracket open."""
+    copy = tmp_path / "before.sqlite3"
+    async with running_sim(hedge=True, symbols=["BTCUSDT"]) as sim:
+        await sim.admin.set_price("BTCUSDT", "50000")
+        first_sent = now_ms()
+        async with broker_on(sim, db) as s:
+            snapshot(db, copy)
+            # every algo placement answers 503 (not executed): the legs fail, the position is closed at market
+            await sim.admin.fault("503", count=8, path="algoOrder", method="POST")
+            placed = await s.stub.PlaceBracketOrder(_req("rb-1", first_sent))
+            assert placed.state == broker_pb2.BRACKET_STATE_FAILED and "position closed" in placed.error
+            await sim.admin.clear_faults()
+        restore(copy, db)
+        async with broker_on(sim, db) as s:
+            again = await s.stub.PlaceBracketOrder(_req("rb-1", first_sent))
+            assert again.state == broker_pb2.BRACKET_STATE_FAILED and "position closed" in again.error, again
+            assert again.entry.exchange_order_id == placed.entry.exchange_order_id and again.exit_price > 0
+            orders, _ = await exchange_orders(sim, "rb-1")
+            assert len(orders) == 1
+            state = await sim_account_state(sim)
+            assert [p for p in state["positions"] if float(p["amt"]) != 0] == [] and state["open_algo_orders"] == []
 
 
 async def test_first_sent_after_the_start_takes_the_fast_path_and_unknown_looks_up(db: Path) -> None:
