@@ -99,6 +99,20 @@ def client_order_id(vm_id: str, entry_id: str) -> str:
     return "po" + hashlib.sha256(f"{vm_id}\x00{entry_id}".encode()).hexdigest()[:30]
 
 
+def bracket_request(real: RealOrder) -> BracketRequest:
+    """What is asked of the broker for a recorded intent: the same on the first send and every resend."""
+    return BracketRequest(
+        real.account_id,
+        real.symbol,
+        real.side,
+        real.quantity,
+        real.stop_loss,
+        real.take_profit,
+        real.client_order_id,
+        first_sent_ms=real.created_ms,
+    )
+
+
 def validate_vm(vm: VmConfig) -> None:
     if not VM_ID.match(vm.id):
         raise ValueError(f"vm.id: 1-64 letters, digits, '_', '-' or '.' (got {vm.id!r})")
@@ -683,15 +697,7 @@ class OrderService:
         """Sends a recorded intent; idempotent at the broker by client order id."""
         if wait_reconcile:
             await h.reconciled.wait()
-        request = BracketRequest(
-            real.account_id,
-            real.symbol,
-            real.side,
-            real.quantity,
-            real.stop_loss,
-            real.take_profit,
-            real.client_order_id,
-        )
+        request = bracket_request(real)
         try:
             async for attempt in AsyncRetrying(
                 wait=wait_exponential(multiplier=0.2, max=5),

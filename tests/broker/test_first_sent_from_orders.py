@@ -1,6 +1,7 @@
 """order_service's side of first_sent_ms: the intent's creation time is recorded once with the real order, kept
 across a restart of order_service (old rows load with 0), and reaches broker_service unchanged through
-order_service's BrokerClient and the broker's gRPC translation, on the first send and on a resend."""
+OrderService's request (bracket_request), its BrokerClient and the broker's gRPC translation, on the first
+send and on a resend."""
 
 from __future__ import annotations
 
@@ -14,8 +15,7 @@ from broker_service.models import BracketRequest as BrokerRequest
 from exchange_sim.testing import running_sim
 from order_service.clients import BrokerClient
 from order_service.model import Entry, Order, RealOrder, VmConfig
-from order_service.ports import BracketRequest
-from order_service.service import OrderService
+from order_service.service import OrderService, bracket_request
 from order_service.store import Store, real_from_json
 from parayok.v1 import broker_pb2
 
@@ -37,20 +37,6 @@ def intent(store: Store) -> RealOrder:
         take_profit=51000,
     )
     return service._real_intent(VmConfig(id="vm-1", broker_account=ACCOUNT), Order(entry, 0.01, 500, 10_000))
-
-
-def bracket_request(real: RealOrder) -> BracketRequest:
-    """What order_service sends for a recorded intent (``OrderService._send``)."""
-    return BracketRequest(
-        real.account_id,
-        real.symbol,
-        real.side,
-        real.quantity,
-        real.stop_loss,
-        real.take_profit,
-        real.client_order_id,
-        first_sent_ms=real.created_ms,
-    )
 
 
 def test_created_ms_is_set_once_and_survives_a_restart(tmp_path: Path) -> None:
