@@ -26,7 +26,7 @@ from .engine import Account, price_precision
 from .errors import ApiError, mandatory
 from .faults import Fault
 from .intervals import is_valid
-from .sim import KlineSub, SimConfig, Simulator, parse_stream
+from .sim import KlineSub, MarkSub, SimConfig, Simulator, Sub, parse_stream
 
 log = logging.getLogger("exchange_sim")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -48,11 +48,15 @@ class Conn:
         self.ws = ws
         self.combined = combined
         self.user_key = user_key  # listen key for user-data connections
-        self.streams: dict[KlineSub, str] = {}
+        self.streams: dict[Sub, str] = {}
         self.queue: asyncio.Queue[str | None] = asyncio.Queue()
 
     def send(self, payload: dict[str, Any], stream: str) -> None:
         self.queue.put_nowait(_dumps({"stream": stream, "data": payload} if self.combined else payload))
+
+    def send_raw(self, payload_json: str, stream: str) -> None:
+        """A payload already serialized once for every connection (mark prices)."""
+        self.queue.put_nowait(f'{{"stream":{_dumps(stream)},"data":{payload_json}}}' if self.combined else payload_json)
 
     async def writer(self) -> None:
         while True:
@@ -76,7 +80,16 @@ class Hub:
         seen: dict[KlineSub, None] = {}
         for c in self.conns:
             for s in c.streams:
-                seen[s] = None
+                if isinstance(s, KlineSub):
+                    seen[s] = None
+        return list(seen)
+
+    def mark_symbols(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for c in self.conns:
+            for s in c.streams:
+                if isinstance(s, MarkSub):
+                    seen[s.symbol] = None
         return list(seen)
 
     def _user_event(self, api_key: str, ev: dict[str, Any]) -> None:
@@ -95,8 +108,19 @@ class Hub:
                     name = c.streams.get(sub)
                     if name is not None:
                         c.send(ev, name)
+            if self.sim.moved:
+                self._push_marks()
             for key in self.sim.expired_listen_keys():
                 await self.expire_key(key)
+
+    def _push_marks(self) -> None:
+        marks = self.sim.mark_price_json(self.mark_symbols())
+        if not marks:
+            return
+        for c in self.conns:
+            for sub, name in c.streams.items():
+                if isinstance(sub, MarkSub) and sub.symbol in marks:
+                    c.send_raw(marks[sub.symbol], name)
 
     async def expire_key(self, key: str) -> None:
         self.sim.listen_keys.pop(key, None)

@@ -63,11 +63,27 @@ class KlineSub:
     continuous: bool
 
 
-def parse_stream(name: str) -> KlineSub | None:
-    """'btcusdt@kline_1m' or 'btcusdt_perpetual@continuousKline_1m' -> KlineSub."""
+@dataclass(frozen=True)
+class MarkSub:
+    """``<symbol>@markPrice`` (every 3 s on Binance) or ``<symbol>@markPrice@1s``: here both are pushed
+    on every clock advance that moves the time."""
+
+    symbol: str
+    every_1s: bool
+
+
+Sub = KlineSub | MarkSub
+FUNDING_MS = 8 * 60 * 60 * 1000
+
+
+def parse_stream(name: str) -> Sub | None:
+    """'btcusdt@kline_1m', 'btcusdt_perpetual@continuousKline_1m' -> KlineSub;
+    'btcusdt@markPrice', 'btcusdt@markPrice@1s' -> MarkSub."""
     if "@" not in name:
         return None
     left, right = name.split("@", 1)
+    if right in ("markPrice", "markPrice@1s"):
+        return MarkSub(left.upper(), right.endswith("@1s"))
     if right.startswith("kline_"):
         interval = right[len("kline_") :]
         return KlineSub(left.upper(), interval, False) if is_valid(interval) else None
@@ -113,6 +129,7 @@ class Simulator:
         self.faults = FaultBook()
         self.listen_keys: dict[str, tuple[str, int]] = {}  # key -> (api key, expires wall ms)
         self.last_advance = self.clock.now()
+        self.moved = False
 
     # ---- user stream -------------------------------------------------------------------
     def add_user_sink(self, sink: Callable[[str, Event], None]) -> None:
@@ -170,12 +187,14 @@ class Simulator:
     def advance(self, subs: list[KlineSub]) -> list[tuple[KlineSub, Event]]:
         """Move the market to the clock's now: match orders along the price path, then
         produce kline events for each subscription: every bucket that closed since the
-        last advance (x=true, in time order), then the current unclosed one."""
+        last advance (x=true, in time order), then the current unclosed one.
+        ``moved`` tells whether the clock moved (mark prices are pushed only then)."""
         t0, t1 = self.last_advance, self.clock.now()
         if t1 < t0:
             t1 = t0
         self.engine.advance(t0, t1)
         self.last_advance = t1
+        self.moved = t1 > t0
         out: list[tuple[KlineSub, Event]] = []
         for sub in subs:
             if sub.symbol not in self.market.specs:
@@ -221,6 +240,23 @@ class Simulator:
             del k["s"]
             return {"e": "continuous_kline", "E": now, "ps": sub.symbol, "ct": "PERPETUAL", "k": k}
         return {"e": "kline", "E": now, "s": sub.symbol, "k": k}
+
+    def mark_price_json(self, symbols: list[str]) -> dict[str, str]:
+        """One ``markPriceUpdate`` payload per symbol, already JSON (shared by every connection).
+        The mark is the contract price (what MARK_PRICE triggers use here); index and settle equal it."""
+        now = self.last_advance
+        nxt = (now // FUNDING_MS + 1) * FUNDING_MS
+        out: dict[str, str] = {}
+        for s in symbols:
+            sp = self.market.specs.get(s)
+            if sp is None:
+                continue
+            p = sp.price_str(self.market.price(s, now))
+            out[s] = (
+                f'{{"e":"markPriceUpdate","E":{now},"s":"{s}","p":"{p}","i":"{p}","P":"{p}",'
+                f'"r":"0.00010000","T":{nxt}}}'
+            )
+        return out
 
     # ---- admin state ---------------------------------------------------------------------
     def state(self) -> Event:
