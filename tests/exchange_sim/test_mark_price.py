@@ -63,7 +63,7 @@ async def test_mark_stream_once_per_step_not_while_frozen(client: Any, sim: SimH
                     break
         assert len(times) == 3 and times[1] - times[0] == times[2] - times[1] == 1000
         # four ticker advances without a clock move: kline repeats, no mark update
-        seen = []
+        seen: list[str] = []
         while seen.count("solusdt@kline_1m") < 4:
             seen.append((await recv_data(ms))[0])
     assert "solusdt@markPrice@1s" not in seen, seen
