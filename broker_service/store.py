@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS events (
     handled INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS events_unhandled ON events (account_id, handled);
+-- A stream reader asks for one account's events after the last it sent: a seek, not a scan of the account.
+CREATE INDEX IF NOT EXISTS events_account ON events (account_id, event_id);
 CREATE TABLE IF NOT EXISTS kv (
     account_id TEXT NOT NULL,
     key TEXT NOT NULL,

@@ -202,3 +202,21 @@ async def test_checkpoints_run_in_a_worker_not_inside_a_commit(tmp_path: Path) -
         assert [reopened.get("a", f"k{i}") for i in range(50)] == list(range(50))
     finally:
         reopened.close()
+
+
+def test_an_accounts_events_after_an_id_are_a_seek_not_a_scan(tmp_path: Path) -> None:
+    """A stream reader asks after every event; scanning and sorting all of an account's events each time
+    grew with the account's history (it was most of broker_service's CPU after a few thousand brackets)."""
+    store = BrokerStore(tmp_path / "b.sqlite3", "NORMAL")
+    try:
+        ids = [store.append_event("a" if i % 2 else "b", "order", _order(f"x{i}")) for i in range(6)]
+        assert [e.event_id for e in store.events_after(ids[2], "a")] == [ids[3], ids[5]]
+        executed: list[str] = []
+        store.db.set_trace_callback(executed.append)  # the statement as run, values bound
+        store.events_after(ids[2], "a")
+        store.db.set_trace_callback(None)
+        (query,) = [q for q in executed if q.lstrip().upper().startswith("SELECT")]
+        plan = " ".join(str(row) for row in store.db.execute("EXPLAIN QUERY PLAN " + query))
+        assert "events_account" in plan and "TEMP B-TREE" not in plan, plan
+    finally:
+        store.close()
