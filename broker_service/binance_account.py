@@ -54,6 +54,7 @@ from .exchange import (
     with_clock_retry,
 )
 from .filters import SymbolRules, check_bracket, dec
+from .mark_prices import MarkPriceFeed
 from .models import (
     CLIENT_ID_RE,
     AccountInfo,
@@ -133,6 +134,10 @@ class BinanceAccount:
             silence_s=silence_s,
             account_id=cfg.id,
         )
+        # Mark prices pushed every second: the placement's price check without a REST round trip.
+        self.marks = MarkPriceFeed(self.rest.client, cfg.ws_url(), cfg.symbols, account_id=cfg.id)
+        # Where each placement's price came from: "mark" (the feed), "cache" (a recent REST price), "rest".
+        self.price_reads: dict[str, int] = {"mark": 0, "cache": 0, "rest": 0}
         self.position_mode = cfg.position_mode
         self.rules: dict[str, SymbolRules] = {}
         self._symbols_ready: set[str] = set()
@@ -151,6 +156,7 @@ class BinanceAccount:
     # ------------------------------------------------------------------ life cycle
     async def start(self) -> None:
         """Returns at once; the account boots in the background (the exchange may be down)."""
+        self.marks.start()  # needs no REST: prices arrive while the account boots
         self._tasks.append(asyncio.create_task(self._boot(), name=f"boot-{self.id}"))
 
     async def _boot(self) -> None:
@@ -216,6 +222,7 @@ class BinanceAccount:
             if exc.code not in (-4046, -4048):  # no need to change / a position exists
                 raise
         self._symbols_ready.add(symbol)
+        self.marks.add(symbol)
 
     async def _time_sync_loop(self) -> None:
         while True:
@@ -230,6 +237,7 @@ class BinanceAccount:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
         await self.stream.stop()
+        await self.marks.stop()
         await self.rest.close()
 
     # ------------------------------------------------------------------ guards
@@ -299,7 +307,8 @@ class BinanceAccount:
         except ValueError:
             if fresh:
                 raise
-            # A price up to a second old may only speed up valid requests, never refuse one.
+            # A price up to a second old (the feed's mark or a REST price) may only speed up valid requests,
+            # never refuse one: a failed check is repeated on a REST price fetched now.
             price, _ = await self._price(symbol, max_age_s=0.0)
             checked = check_bracket(
                 rules, req.side, req.quantity, req.quote_notional, req.stop_loss, req.take_profit, price
@@ -353,16 +362,24 @@ class BinanceAccount:
             raise Unavailable(f"exchange unreachable: {exc}") from exc
 
     async def _price(self, symbol: str, max_age_s: float | None = None) -> tuple[Decimal, bool]:
-        """The last price (and whether it was fetched now), for notional sizing and the stop/take
-        sanity check. The exchange stays the judge: a stop past the price is refused there (-2021)
-        and the bracket rolled back."""
-        cached = self._prices.get(symbol)
+        """The current price (and whether it was fetched by REST now), for notional sizing and the stop/take
+        sanity check: the mark price from the feed (what the legs trigger on) if received within the age
+        limit, else a REST price that young, else a REST ticker call (``max_age_s=0`` forces it). The
+        exchange stays the judge: a stop past the price is refused there (-2021) and the bracket rolled back."""
         age = self.price_max_age_s if max_age_s is None else max_age_s
+        if age > 0:
+            mark = self.marks.get(symbol, age)
+            if mark is not None:
+                self.price_reads["mark"] += 1
+                return mark, False
+        cached = self._prices.get(symbol)
         if cached is not None and time.monotonic() - cached[0] <= age:
+            self.price_reads["cache"] += 1
             return cached[1], False
         res = await self._write_guard(self.rest.read(self.rest.client.futures_symbol_ticker, symbol=symbol))
         price = dec(res["price"])
         self._prices[symbol] = (time.monotonic(), price)
+        self.price_reads["rest"] += 1
         return price, True
 
     async def _drive(self, b: Bracket, resume: bool) -> Bracket:

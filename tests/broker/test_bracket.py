@@ -202,6 +202,8 @@ async def test_stop_refused_by_the_exchange_rolls_back(tmp_path: Path) -> None:
     # would trigger at once, the exchange refuses it (-2021), the position is closed at market
     async with stack_ctx(tmp_path, hedge=True, price_max_age_s=60.0) as s:
         await s.stub.PlaceBracketOrder(bracket_req("m-1", symbol="ETHUSDT", qty=0.1, sl=2900, tp=3100))
+        # only the REST price is stale here: the mark price feed would hear of the jump
+        await s.account.marks.stop()
         await s.sim.admin.set_price("ETHUSDT", "3050")
         b = await s.stub.PlaceBracketOrder(
             bracket_req("m-2", common_pb2.SIDE_SELL, symbol="ETHUSDT", qty=0.1, sl=3020, tp=2900)
