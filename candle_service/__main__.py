@@ -30,7 +30,8 @@ def serve(settings: CandleSettings) -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = CandleStore.open(settings.store_dsn())
         market = Market(settings.market, settings.sim_url)
-        service = CandleService(store, market, settings.late_candle_wait_ms, settings.live_flush_ms)
+        service = CandleService(store, market, settings.late_candle_wait_ms, settings.live_flush_ms,
+                                live_tick_batch_ms=settings.live_tick_batch_ms)
         candles_pb2_grpc.add_CandleServiceServicer_to_server(CandleServicer(service), server)
         try:
             yield

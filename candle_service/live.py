@@ -4,8 +4,8 @@ Seed counterparts: the broker's kline subscriptions and LivePulser. What we do b
 whose candle is late is backfilled by REST instead of being dropped, and after any reconnect the
 candles missed meanwhile come back (from the store or REST) in order before any newer one.
 
-The store is a cache of the exchange: the closed klines of a pulse are handed to the store (one insert,
-queued on the store thread, not awaited: it would be every live pulse's latency) as the pulse is
+The store is a cache of the exchange: the closed klines of a pulse are handed to the store's live buffer
+(live_buffer.py: stored in one insert every few seconds, never awaited by a pulse) as the pulse is
 published; a pulse is built from what arrived, and what did not arrive within the wait is fetched by
 REST through the history loader. The websocket reader itself never waits for the store: a slow insert
 must not back the socket up (python-binance drops a socket whose queue overflows).
@@ -132,8 +132,10 @@ class LivePulser:
     """Builds live pulses in order from the feed, backfilling late candles by REST."""
 
     def __init__(self, feed: LiveFeed, store: CandleStore, history: HistoryLoader,
-                 run: Callable[..., Awaitable[Any]], wait_ms: int) -> None:
+                 run: Callable[..., Awaitable[Any]], wait_ms: int, tick_batch_ms: int = 0) -> None:
         self.feed = feed
+        self.tick_batch_s = tick_batch_ms / 1000
+        self._ticks_since: float | None = None  # when the oldest tick still queued was first seen
         self.store = store
         self.history = history
         self.run = run
@@ -155,19 +157,33 @@ class LivePulser:
         """Pulses after ``last_pulse``, forever; ticks in between as unclosed pulses."""
         self.feed.exchange_now = max(self.feed.exchange_now, server_now)
         nxt = last_pulse + self.pulse_tf.length_ms
-        while True:  # one pulse or tick per turn, forever (the stream is cancelled by the client)
+        while True:  # one pulse or tick chunk per turn, forever (the stream is cancelled by the client)
             if self.feed.exchange_now > nxt:
                 yield await self._assemble(nxt)
                 nxt += self.pulse_tf.length_ms
                 continue
+            quiet_s = 2.0
             if not self.feed.ticks.empty():
-                ticks = self._ticks(nxt - self.pulse_tf.length_ms)
-                if ticks:
-                    yield live_chunk(self.symbols, ticks)
+                # Ticks wait up to tick_batch_ms for the rest of their burst: a kline push of many symbols
+                # leaves as one chunk, and the ticks that come with a candle close (the next candle's first
+                # update) go out after that pulse has left, not competing with it for the CPU. A due pulse
+                # never waits for ticks.
+                now = time.monotonic()
+                if self._ticks_since is None:
+                    self._ticks_since = now
+                left = self._ticks_since + self.tick_batch_s - now
+                if left <= 0:
+                    self._ticks_since = None
+                    ticks = self._ticks(nxt - self.pulse_tf.length_ms)
+                    if ticks:
+                        yield live_chunk(self.symbols, ticks)
+                    continue
+                quiet_s = left
             self.feed.changed.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.feed.changed.wait(), timeout=2.0)
-            if not self.feed.changed.is_set() and self.feed.exchange_now <= nxt:
+                async with asyncio.timeout(quiet_s):
+                    await self.feed.changed.wait()
+            if quiet_s == 2.0 and not self.feed.changed.is_set() and self.feed.exchange_now <= nxt:
                 # A quiet socket must not stall pulses: ask the exchange's clock.
                 with contextlib.suppress(MarketUnavailable):
                     self.feed.exchange_now = max(self.feed.exchange_now, await self.feed.market.server_time())

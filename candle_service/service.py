@@ -70,10 +70,12 @@ PulseEvent = PulseChunk | ProgressEvent | GapEvent | LiveSwitchEvent | MarketSta
 
 class CandleService:
     def __init__(self, store: CandleStore, market: Market, late_candle_wait_ms: int = 10_000,
-                 live_flush_ms: int = 5000, live_flush_rows: int = DEFAULT_MAX_ROWS) -> None:
+                 live_flush_ms: int = 5000, live_flush_rows: int = DEFAULT_MAX_ROWS,
+                 live_tick_batch_ms: int = 0) -> None:
         self.store = store
         self.market = market
         self.late_candle_wait_ms = late_candle_wait_ms
+        self.live_tick_batch_ms = live_tick_batch_ms
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         self.live_buffer = LiveBuffer(self._insert_live, live_flush_ms, live_flush_rows)
         self.history = HistoryLoader(store, market, self.run)
@@ -278,7 +280,8 @@ class CandleService:
             # Pulses are aligned to the pulse timeframe even when history had none.
             last_pulse = max(last_pulse, pulse_tf.bucket(history_end) - 1)
             yield LiveSwitchEvent(last_pulse)
-            pulser = LivePulser(feed, self.store, self.history, self.run, late_wait_ms or self.late_candle_wait_ms)
+            pulser = LivePulser(feed, self.store, self.history, self.run, late_wait_ms or self.late_candle_wait_ms,
+                                self.live_tick_batch_ms)
             async for chunk in pulser.pulses(last_pulse, now):
                 yield chunk
         finally:
