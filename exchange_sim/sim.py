@@ -187,7 +187,10 @@ class Simulator:
     def advance(self, subs: list[KlineSub]) -> list[tuple[KlineSub, Event]]:
         """Move the market to the clock's now: match orders along the price path, then
         produce kline events for each subscription: every bucket that closed since the
-        last advance (x=true, in time order), then the current unclosed one.
+        last advance (x=true, in time order), then the current unclosed one. The closed
+        klines of all subscriptions come before the unclosed ones: Binance pushes a candle's
+        close at once and the next candle's first update with its next push, so a client
+        never waits for other symbols' fresh candles before it has every close.
         ``moved`` tells whether the clock moved (mark prices are pushed only then)."""
         t0, t1 = self.last_advance, self.clock.now()
         if t1 < t0:
@@ -196,6 +199,7 @@ class Simulator:
         self.last_advance = t1
         self.moved = t1 > t0
         out: list[tuple[KlineSub, Event]] = []
+        unclosed: list[tuple[KlineSub, Event]] = []
         for sub in subs:
             if sub.symbol not in self.market.specs:
                 continue
@@ -213,8 +217,8 @@ class Simulator:
                 closed = close_t < t1
                 if closed and close_t < t0:
                     continue
-                out.append((sub, self.kline_event(sub, r, closed, t1)))
-        return out
+                (out if closed else unclosed).append((sub, self.kline_event(sub, r, closed, t1)))
+        return out + unclosed
 
     def kline_event(self, sub: KlineSub, r: list[Any], closed: bool, now: int) -> Event:
         k: Event = {

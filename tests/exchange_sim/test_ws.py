@@ -105,3 +105,22 @@ async def test_accelerated_clock_pushes_unclosed_then_closed(sim: SimHandle) -> 
     assert closed == sorted(set(closed))
     times = [m["E"] for m in seen]
     assert times == sorted(times)
+
+
+async def test_every_close_of_a_step_comes_before_the_next_candles_first_updates(client: Any, sim: SimHandle) -> None:
+    """As on Binance (a close is pushed at once, the next candle's first update with the next push): a client of
+    many symbols has every closed kline of a step before any symbol's new unclosed one."""
+    symbols = ["btcusdt", "ethusdt", "solusdt", "xrpusdt"]
+    ms = socket_manager(client, sim).futures_multiplex_socket([f"{s}@kline_1m" for s in symbols])
+    async with ms:
+        await asyncio.sleep(0.2)  # subscribed
+        await sim.admin.step(minutes=1)
+        flags: list[tuple[str, bool]] = []
+        while sum(x for _, x in flags) == 0 or len(flags) < flags.index(next(f for f in flags if f[1])) + 8:
+            m = await recv(ms)
+            flags.append((m["data"]["s"], m["data"]["k"]["x"]))
+    # The step's events leave in one block (repeats of the current candle may come before it).
+    first = flags.index(next(f for f in flags if f[1]))
+    step = flags[first:first + 2 * len(symbols)]
+    assert [x for _, x in step] == [True] * len(symbols) + [False] * len(symbols), flags
+    assert {s for s, _ in step[:4]} == {s.upper() for s in symbols}
