@@ -159,8 +159,15 @@ def _order_row(vm_id: str, o: Order) -> tuple[Any, ...]:
     return (vm_id, o.id, o.quantity, o.stake, o.wallet, o.gain, tags_json(o.tags), o.comment, int(o.closed))
 
 
+_REAL_FIELDS = tuple(f.name for f in dataclasses.fields(RealOrder))
+
+
 def _real_row(r: RealOrder) -> tuple[Any, ...]:
-    return (r.vm_id, r.entry_id, r.client_order_id, r.account_id, r.status.value, json.dumps(dataclasses.asdict(r)))
+    # Every field is a plain value: one dict, not dataclasses.asdict's recursive deep copy (most of a live
+    # pulse's commit). Same keys, order and JSON text.
+    d = {name: getattr(r, name) for name in _REAL_FIELDS}
+    d["status"] = r.status.value
+    return (r.vm_id, r.entry_id, r.client_order_id, r.account_id, r.status.value, json.dumps(d))
 
 
 def real_from_json(text: str) -> RealOrder:
@@ -284,7 +291,15 @@ class Store:
                 "UPDATE vms SET last_pulse_ms = MAX(last_pulse_ms, ?), seq = ? WHERE id = ?",
                 (w.last_pulse_ms, w.seq, w.vm_id),
             )
-            return [self._event(db, w.vm_id, ev) for ev in w.events]
+            if not w.events:
+                return []
+            db.executemany(
+                "INSERT INTO events (vm_id, time_ms, payload) VALUES (?, ?, ?)",
+                [(w.vm_id, t, payload) for t, payload in w.events],
+            )
+            # One writer inside its transaction: the new rows' ids are consecutive, ending at the last one.
+            last = int(db.execute("SELECT last_insert_rowid()").fetchone()[0])
+            return list(range(last - len(w.events) + 1, last + 1))
 
     def replace_orders(self, vm_id: str, upserts: Sequence[Order], removed: Iterable[str]) -> None:
         with self.tx() as db:
