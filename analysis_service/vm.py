@@ -19,6 +19,7 @@ from analysis_service.engine.entries import EntrySink, RecordingSink
 from analysis_service.engine.registry import AnalyzerRegistry
 from analysis_service.engine.timeframes import TF_LENGTH_MS
 from analysis_service.entries.emulator import EntryEmulator
+from parayok.memory import settle
 
 log = logging.getLogger("analysis_service.vm")
 
@@ -186,6 +187,7 @@ class VmRun:
                 history, history_candles = [], []
                 self.live = True
                 self.engine.switch_live()
+                settle()  # the history's objects stay for the whole live run: out of the collector's way
                 yield event
                 continue
             if not self.live:

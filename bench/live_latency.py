@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import shutil
@@ -301,6 +302,10 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                     broker_kind=orders_pb2.BROKER_KIND_BINANCE, live_trading=True, plan=bench_plan()), start=True),
                     timeout=30)
                 await wait_state(orders, vm.id, 300)
+                # This process is the stopwatch: a full collector pass here (50 ms measured) would shift
+                # timestamps, so what it has made so far is frozen out of those passes, as the services do.
+                gc.collect()
+                gc.freeze()
                 print(f"VM live; stepping the market one minute at a time, {args.gap_ms:g} ms after each bracket",
                       flush=True)
                 samples: dict[tuple[str, int], tuple[float, float, float]] = {}

@@ -26,6 +26,7 @@ from candle_service.pulse_chunks import PulseChunk, chunks_from_sequence
 from candle_service.pulses import merge_pulses
 from candle_service.store import CandleStore, check_symbol
 from candle_service.timeframes import parse_timeframe, sort_longest_first
+from parayok.memory import settle
 
 log = logging.getLogger("candle_service")
 T = TypeVar("T")
@@ -279,6 +280,7 @@ class CandleService:
                 return
             # Pulses are aligned to the pulse timeframe even when history had none.
             last_pulse = max(last_pulse, pulse_tf.bucket(history_end) - 1)
+            settle()  # what the history load left lives on: out of the collector's full passes while live
             yield LiveSwitchEvent(last_pulse)
             pulser = LivePulser(feed, self.store, self.history, self.run, late_wait_ms or self.late_candle_wait_ms,
                                 self.live_tick_batch_ms)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import logging
 from decimal import Decimal
 
@@ -80,6 +81,10 @@ def main(argv: list[str] | None = None) -> None:
     a = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = build_app(Simulator(config_from_args(a)))
+    # Startup's objects (symbol specs, modules) are never garbage: frozen out of the collector's full passes,
+    # which would otherwise pause the simulated exchange (standalone: it does not import parayok).
+    gc.collect()
+    gc.freeze()
     web.run_app(
         app,
         host=a.host,

@@ -76,6 +76,7 @@ from order_service.ports import (
 )
 from order_service.store import PulseWrite, Store, tags_json
 from order_service.taggers import TagDescription, descriptions
+from parayok.memory import settle
 
 log = logging.getLogger("order_service")
 
@@ -403,6 +404,7 @@ class OrderService:
                 else:
                     h.status.progress = item.percent
             elif isinstance(item, WentLive):
+                settle()  # the replayed history's objects live on: out of the collector's full passes
                 h.is_live = True
                 self._set_status(h, VmState.LIVE, progress=100.0)
         if c.end_ms:

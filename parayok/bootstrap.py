@@ -25,6 +25,7 @@ from grpc_reflection.v1alpha import reflection
 from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from parayok.logs import setup_logging
+from parayok.memory import settle
 from parayok.services import BY_MODULE
 from parayok.settings import ServiceSettings
 
@@ -73,6 +74,7 @@ async def serve(
         await server.start()
         for name in (*spec.grpc_services, ""):
             await health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        settle()  # what startup made lives as long as the process
         log.info(
             "ready",
             extra={"event": "ready", "addr": addr, "pid": os.getpid(),

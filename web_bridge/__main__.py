@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import os
 import signal
@@ -12,6 +11,7 @@ import signal
 from aiohttp import web
 
 from parayok.logs import setup_logging
+from parayok.memory import settle
 from parayok.settings import split_host_port
 
 from .app import build_app
@@ -29,8 +29,7 @@ async def serve(settings: WebSettings) -> None:
     # Everything made so far (modules, stubs, settings) lives as long as the process: kept out of the
     # collector's full passes, which otherwise walk it while every client waits (a tail of the chart
     # latency under load).
-    gc.collect()
-    gc.freeze()
+    settle()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
