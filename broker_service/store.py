@@ -12,10 +12,11 @@ import json
 import logging
 import os
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+from parayok.wal import Checkpointer
 
 from .models import AccountEvent, Bracket, EventKind, now_ms, payload_from, plain
 
@@ -82,17 +83,8 @@ class BrokerStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         # Checkpoints (copy the WAL into the database, an fsync of each) run in a worker thread on a second
-        # connection every `checkpoint_every` commits, instead of inside whichever commit crosses SQLite's
-        # 1000-page mark on the event loop.
-        self.db.execute("PRAGMA wal_autocheckpoint=0")
-        self.checkpoint_every = 500
-        self.checkpoints = 0
-        self.checkpoint_threads: set[int] = set()
-        self._since_checkpoint = 0
-        self._checkpointer: asyncio.Future[None] | None = None
-        self._ckpt_db: sqlite3.Connection | None = None
-        self._ckpt_lock = threading.Lock()
-        self._closed = False
+        # connection, not inside whichever commit crosses SQLite's 1000-page mark on the event loop.
+        self.checkpointer = Checkpointer(self.db, path)
         self.synchronous = synchronous
         self.full = synchronous == "FULL"
         self.db.executescript(SCHEMA)
@@ -120,11 +112,7 @@ class BrokerStore:
                 os.close(dir_fd)
 
     def close(self) -> None:
-        with self._ckpt_lock:
-            self._closed = True
-            if self._ckpt_db is not None:
-                self._ckpt_db.close()
-                self._ckpt_db = None
+        self.checkpointer.close()
         self.db.close()  # the last connection checkpoints the WAL into the database (with fsync)
         if self._wal_fd >= 0:
             os.close(self._wal_fd)
@@ -277,9 +265,7 @@ class BrokerStore:
         durable at once — or, under :meth:`relaxed`, soon, by the group fsync."""
         if self.db.in_transaction:
             return
-        self._since_checkpoint += 1
-        if self._since_checkpoint >= self.checkpoint_every:
-            self._checkpoint_soon()
+        self.checkpointer.committed()
         if not self.full:
             return
         self._commit_no += 1
@@ -287,34 +273,6 @@ class BrokerStore:
             self._sync_soon()
         else:
             self._sync_now()
-
-    def _checkpoint_soon(self) -> None:
-        if self._checkpointer is not None and not self._checkpointer.done():
-            return
-        self._since_checkpoint = 0
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self._checkpoint()
-            return
-        self._checkpointer = loop.run_in_executor(None, self._checkpoint)
-
-    def _checkpoint(self) -> None:
-        """PASSIVE: copies what no reader needs, never waits for the writer (the event loop's commits go on)."""
-        with self._ckpt_lock:
-            if self._closed:
-                return
-            try:
-                if self._ckpt_db is None:
-                    self._ckpt_db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-                    # NORMAL and FULL alike sync the WAL before a checkpoint and the database after it
-                    self._ckpt_db.execute("PRAGMA synchronous=NORMAL")
-                self._ckpt_db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            except sqlite3.Error as exc:  # busy or I/O: the next one retries; the WAL only grows meanwhile
-                log.warning("WAL checkpoint failed", extra={"event": "checkpoint_failed", "error": str(exc)})
-                return
-            self.checkpoints += 1
-            self.checkpoint_threads.add(threading.get_ident())
 
     @contextlib.contextmanager
     def relaxed(self) -> Iterator[None]:

@@ -187,14 +187,14 @@ async def test_checkpoints_run_in_a_worker_not_inside_a_commit(tmp_path: Path) -
     store = BrokerStore(db, "FULL")
     try:
         assert int(store.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]) == 0
-        store.checkpoint_every = 20
+        store.checkpointer.every = 20
         for i in range(50):
             with store.relaxed():
                 store.put("a", f"k{i}", i)
-        assert store._checkpointer is not None
-        await asyncio.wait_for(store._checkpointer, 10)
-        assert store.checkpoints >= 1
-        assert threading.get_ident() not in store.checkpoint_threads
+        assert store.checkpointer._running is not None
+        await asyncio.wait_for(store.checkpointer._running, 10)
+        assert store.checkpointer.checkpoints >= 1
+        assert threading.get_ident() not in store.checkpointer.threads
     finally:
         store.close()
     reopened = BrokerStore(db, "FULL")

@@ -39,3 +39,20 @@ def test_a_real_order_is_stored_as_the_json_of_all_its_fields(tmp_path: Path) ->
         assert real_from_json(text) == r == store.real_by_client_id("c-e1")
     finally:
         store.close()
+
+
+async def test_checkpoints_run_in_a_worker_not_inside_a_pulse_commit(tmp_path: Path) -> None:
+    import asyncio
+    import threading
+
+    store = Store(tmp_path / "orders.sqlite3")
+    try:
+        assert int(store.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]) == 0
+        store.checkpointer.every = 10
+        for i in range(25):
+            store.commit_pulse(PulseWrite("vm", 60_000 * (i + 1), 0, events=[(i, b"e")]))
+        assert store.checkpointer._running is not None
+        await asyncio.wait_for(store.checkpointer._running, 10)
+        assert store.checkpointer.checkpoints >= 1 and threading.get_ident() not in store.checkpointer.threads
+    finally:
+        store.close()
