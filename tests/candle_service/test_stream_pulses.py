@@ -113,15 +113,24 @@ async def test_history_pulses_are_ordered_higher_timeframe_first(stack: CandleSt
     assert sum(len(p.candles) for p in pulses) == 2 * (180 + 36 + 3)
 
 
+async def open_live(stack: CandleStack, symbols: list[str], start: int, late_ms: int, timeout: float) -> Reader:
+    """A live StreamPulses of 1m and 5m from ``start``, read in the background, once it has switched to live."""
+    reader = Reader(stack.stub.StreamPulses(candles_pb2.StreamPulsesRequest(
+        symbols=symbols, timeframes=[M1, M5], from_ms=start, live=True, late_candle_wait_ms=late_ms)))
+    try:
+        async with asyncio.timeout(timeout):
+            await reader.live.wait()
+    except BaseException:
+        await reader.close()
+        raise
+    return reader
+
+
 async def test_history_then_live_without_gap_or_duplicate_through_ws_drops(stack: CandleStack) -> None:
     symbols = ["BTCUSDT", "ETHUSDT"]
     start = SIM_START - 30 * MIN
-    call = stack.stub.StreamPulses(candles_pb2.StreamPulsesRequest(
-        symbols=symbols, timeframes=[M1, M5], from_ms=start, live=True, late_candle_wait_ms=500))
-    reader = Reader(call)
+    reader = await open_live(stack, symbols, start, late_ms=500, timeout=20)
     try:
-        async with asyncio.timeout(20):
-            await reader.live.wait()
         assert len(reader.closed()) == 30
         await asyncio.sleep(0.3)  # let the websocket subscribe
         expected = 30
@@ -194,12 +203,8 @@ async def test_slow_store_gets_one_insert_for_a_burst_and_every_published_candle
 
         store.insert_many = slow_insert  # type: ignore[method-assign]
         start = SIM_START - 10 * MIN
-        call = stack.stub.StreamPulses(candles_pb2.StreamPulsesRequest(
-            symbols=symbols, timeframes=[M1, M5], from_ms=start, live=True, late_candle_wait_ms=3000))
-        reader = Reader(call)
+        reader = await open_live(stack, symbols, start, late_ms=3000, timeout=30)
         try:
-            async with asyncio.timeout(30):
-                await reader.live.wait()
             await asyncio.sleep(0.3)  # let the websocket subscribe
             inserts.clear()
             await stack.sim.admin.step(minutes=6)  # a burst: 6 symbols × 7 closed klines at once
