@@ -56,7 +56,7 @@ def test_a_push_of_several_symbols_is_one_pulse_and_a_burst_one_chunk() -> None:
 
 
 async def test_a_tick_waits_for_its_burst_and_a_due_pulse_never_waits_for_ticks() -> None:
-    p = pulser(tick_batch_ms=200)
+    p = pulser(tick_batch_ms=2000)
     feed = p.feed
     pulses = p.pulses(last_pulse=MIN - 1, server_now=MIN)
     first = asyncio.ensure_future(anext(pulses))
@@ -67,7 +67,7 @@ async def test_a_tick_waits_for_its_burst_and_a_due_pulse_never_waits_for_ticks(
     assert not first.done()  # still gathering its burst
     tick(p, Tick("ETHUSDT", MIN + 10, 3.0, 4.0, 3.5))
     chunk = await asyncio.wait_for(first, 5)
-    assert loop.time() - start >= 0.19  # left once the window of the first tick ended, with both
+    assert loop.time() - start >= 1.99  # left once the window of the first tick ended, with both
     assert list(chunk.pulse_time) == [MIN + 10] and list(chunk.price_count) == [2]
 
     # A candle close is due while ticks wait: the pulse leaves at once, the waiting ticks after it.
@@ -80,9 +80,8 @@ async def test_a_tick_waits_for_its_burst_and_a_due_pulse_never_waits_for_ticks(
     await asyncio.sleep(0.02)
     feed.exchange_now = 2 * MIN  # ... came with the close of the candle that ends at 2 * MIN - 1
     feed.changed.set()
-    closed = await asyncio.wait_for(nxt, 1)
+    closed = await asyncio.wait_for(nxt, 1)  # not after the ticks' 2 s window
     assert list(closed.pulse_time) == [2 * MIN - 1] and closed.closed.all()
-    assert loop.time() - start < 0.19 + 0.19  # did not sit out the ticks' window
     after = await asyncio.wait_for(anext(pulses), 5)
     assert list(after.pulse_time) == [2 * MIN + 5] and not after.closed.any()
-    await pulses.aclose()
+    await pulses.aclose()  # type: ignore[attr-defined]  # an async generator
