@@ -162,8 +162,8 @@ class LivePulser:
                 yield await self._assemble(nxt)
                 nxt += self.pulse_tf.length_ms
                 continue
-            quiet_s = 2.0
-            if not self.feed.ticks.empty():
+            quiet_s, ticks_waiting = 2.0, not self.feed.ticks.empty()
+            if ticks_waiting:
                 # Ticks wait up to tick_batch_ms for the rest of their burst: a kline push of many symbols
                 # leaves as one chunk, and the ticks that come with a candle close (the next candle's first
                 # update) go out after that pulse has left, not competing with it for the CPU. A due pulse
@@ -183,7 +183,7 @@ class LivePulser:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(quiet_s):
                     await self.feed.changed.wait()
-            if quiet_s == 2.0 and not self.feed.changed.is_set() and self.feed.exchange_now <= nxt:
+            if not ticks_waiting and not self.feed.changed.is_set() and self.feed.exchange_now <= nxt:
                 # A quiet socket must not stall pulses: ask the exchange's clock.
                 with contextlib.suppress(MarketUnavailable):
                     self.feed.exchange_now = max(self.feed.exchange_now, await self.feed.market.server_time())
