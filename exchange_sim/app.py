@@ -26,7 +26,7 @@ from .engine import Account, price_precision
 from .errors import ApiError, mandatory
 from .faults import Fault
 from .intervals import is_valid
-from .sim import KlineSub, MarkSub, SimConfig, Simulator, Sub, parse_stream
+from .sim import FUNDING_RATE, KlineSub, MarkSub, SimConfig, Simulator, Sub, next_funding_ms, parse_stream
 
 log = logging.getLogger("exchange_sim")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -631,14 +631,14 @@ def _premium(sim: Simulator, s: str) -> dict[str, Any]:
     now = sim.now()
     sp = sim.market.specs[s]
     p = sp.price_str(sim.market.price(s, now))
-    nxt = (now // 28_800_000 + 1) * 28_800_000
+    nxt = next_funding_ms(now)
     return {
         "symbol": s,
         "markPrice": p,
         "indexPrice": p,
         "estimatedSettlePrice": p,
-        "lastFundingRate": "0.00010000",
-        "interestRate": "0.00010000",
+        "lastFundingRate": FUNDING_RATE,
+        "interestRate": FUNDING_RATE,
         "nextFundingTime": nxt,
         "time": now,
     }

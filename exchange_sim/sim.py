@@ -74,6 +74,11 @@ class MarkSub:
 
 Sub = KlineSub | MarkSub
 FUNDING_MS = 8 * 60 * 60 * 1000
+FUNDING_RATE = "0.00010000"  # fixed: no funding is simulated
+
+
+def next_funding_ms(now: int) -> int:
+    return (now // FUNDING_MS + 1) * FUNDING_MS
 
 
 def parse_stream(name: str) -> Sub | None:
@@ -249,7 +254,7 @@ class Simulator:
         """One ``markPriceUpdate`` payload per symbol, already JSON (shared by every connection).
         The mark is the contract price (what MARK_PRICE triggers use here); index and settle equal it."""
         now = self.last_advance
-        nxt = (now // FUNDING_MS + 1) * FUNDING_MS
+        nxt = next_funding_ms(now)
         out: dict[str, str] = {}
         for s in symbols:
             sp = self.market.specs.get(s)
@@ -258,7 +263,7 @@ class Simulator:
             p = sp.price_str(self.market.price(s, now))
             out[s] = (
                 f'{{"e":"markPriceUpdate","E":{now},"s":"{s}","p":"{p}","i":"{p}","P":"{p}",'
-                f'"r":"0.00010000","T":{nxt}}}'
+                f'"r":"{FUNDING_RATE}","T":{nxt}}}'
             )
         return out
 
