@@ -1,6 +1,7 @@
 """Live latency, 4 hops: a candle closed by exchange_sim → the bracket's market entry received by exchange_sim.
 
     .venv/bin/python bench/live_latency.py [--pulses 1000] [--symbols 4] [--gap-ms 150] [--warmup 20] [--hop candle]
+        [--env PARAYOK_NAME=VALUE ...]
 
 The whole pipeline runs as real processes under the supervisor (parayok.supervisor, as ``make run
 MARKET=sim``): exchange_sim, candle_service, analysis_service, order_service and broker_service (account
@@ -276,7 +277,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                      env={"PARAYOK_BROKER_SYMBOLS": ",".join(symbols),
                           # One host, one clock: no skew to allow for, so the broker's restart lookups (the
                           # default slack of 60 s covers hosts' clock skew) end a second after its start.
-                          "PARAYOK_BROKER_RESTART_SLACK_MS": "1000"}, log_level=args.log_level) as suite:
+                          "PARAYOK_BROKER_RESTART_SLACK_MS": "1000", **service_env(args)},
+                     log_level=args.log_level) as suite:
         print(f"suite up: {suite.pids()}", flush=True)
         async with SimWatch(suite.sim_url, symbols, ["1m"]) as watch, \
                 grpc.aio.insecure_channel(suite.addr("order")) as channel:
@@ -337,7 +339,8 @@ async def measure_candle_hop(args: argparse.Namespace) -> list[float]:
     """exchange_sim → candle_service → this client (StreamPulses live): ms per closed pulse."""
     symbols = SYMBOLS[:args.symbols]
     start = (int(time.time() * 1000) // 60_000) * 60_000
-    async with Suite(("candle",), speed=0, sim_args=["--start", str(start)], log_level=args.log_level) as suite, \
+    async with Suite(("candle",), speed=0, sim_args=["--start", str(start)], env=service_env(args),
+                     log_level=args.log_level) as suite, \
             SimWatch(suite.sim_url, symbols, ["1m"], user=False) as watch, \
             grpc.aio.insecure_channel(suite.addr("candle")) as channel:
         stub = candles_pb2_grpc.CandleServiceStub(channel)
@@ -369,6 +372,17 @@ async def measure_candle_hop(args: argparse.Namespace) -> list[float]:
     return [(arrived[c] - t) * 1000 for c, t in pushed if c in arrived]
 
 
+def service_env(args: argparse.Namespace) -> dict[str, str]:
+    """``--env KEY=VALUE`` settings for the services (the suite passes no PARAYOK_* of this process on)."""
+    out = {}
+    for item in args.env:
+        key, sep, value = item.partition("=")
+        if not sep or not key.startswith("PARAYOK_"):
+            raise SystemExit(f"--env: expected PARAYOK_NAME=value, got {item!r}")
+        out[key] = value
+    return out
+
+
 def collect(vm_id: str, watch: SimWatch, created: dict[str, tuple[str, int, float]],
             measure_from: float) -> dict[tuple[str, int], tuple[float, float, float]]:
     """(symbol, close time) → (kline pushed, order_created seen, entry received by exchange_sim)."""
@@ -393,6 +407,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--within-s", type=int, default=45,
                     help="seconds into each minute stepped first (stops/takes fill there); 0 = whole minutes")
     ap.add_argument("--log-level", default="INFO", help="PARAYOK_LOG_LEVEL of the services (product default INFO)")
+    ap.add_argument("--env", action="append", default=[], metavar="PARAYOK_NAME=VALUE",
+                    help="a setting for the services (repeatable), e.g. to compare a setting's effect")
     ap.add_argument("--hop", choices=["all", "candle"], default="all",
                     help="candle: only exchange_sim → candle_service → a StreamPulses client")
     args = ap.parse_args(argv)
