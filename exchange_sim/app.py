@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -27,6 +28,7 @@ from .errors import ApiError, mandatory
 from .faults import Fault
 from .intervals import is_valid
 from .sim import FUNDING_RATE, KlineSub, MarkSub, SimConfig, Simulator, Sub, next_funding_ms, parse_stream
+from .stamps import Stamps
 
 log = logging.getLogger("exchange_sim")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -44,29 +46,40 @@ class Conn:
     """One websocket client: its streams, and a queue drained by a writer task so a slow
     client never blocks the simulator."""
 
-    def __init__(self, ws: web.WebSocketResponse, combined: bool, user_key: str | None = None) -> None:
+    def __init__(self, ws: web.WebSocketResponse, combined: bool, user_key: str | None = None,
+                 stamps: Stamps | None = None) -> None:
         self.ws = ws
         self.combined = combined
         self.user_key = user_key  # listen key for user-data connections
+        self.stamps = stamps
         self.streams: dict[Sub, str] = {}
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        # a message, with the closed kline it carries (stamped when written), or None: stop
+        self.queue: asyncio.Queue[tuple[str, tuple[str, str, int] | None] | None] = asyncio.Queue()
 
-    def send(self, payload: dict[str, Any], stream: str) -> None:
-        self.queue.put_nowait(_dumps({"stream": stream, "data": payload} if self.combined else payload))
+    def send(self, payload: dict[str, Any], stream: str, closed_kline: tuple[str, str, int] | None = None) -> None:
+        self.queue.put_nowait((_dumps({"stream": stream, "data": payload} if self.combined else payload),
+                               closed_kline))
+
+    def reply(self, text: str) -> None:
+        """An answer to the client's own message (SUBSCRIBE and the like)."""
+        self.queue.put_nowait((text, None))
 
     def send_raw(self, payload_json: str, stream: str) -> None:
         """A payload already serialized once for every connection (mark prices)."""
-        self.queue.put_nowait(f'{{"stream":{_dumps(stream)},"data":{payload_json}}}' if self.combined else payload_json)
+        self.queue.put_nowait((f'{{"stream":{_dumps(stream)},"data":{payload_json}}}' if self.combined
+                               else payload_json, None))
 
     async def writer(self) -> None:
         while True:
-            msg = await self.queue.get()
-            if msg is None or self.ws.closed:
+            item = await self.queue.get()
+            if item is None or self.ws.closed:
                 return
             try:
-                await self.ws.send_str(msg)
+                await self.ws.send_str(item[0])
             except (ConnectionError, RuntimeError):
                 return
+            if item[1] is not None and self.stamps is not None:
+                self.stamps.kline_pushed(item[1])
 
 
 class Hub:
@@ -104,10 +117,12 @@ class Hub:
         async with self.lock:
             events = self.sim.advance(self.subs())
             for sub, ev in events:
+                k = ev["k"]
+                closed = (sub.symbol, sub.interval, int(k["T"])) if k["x"] else None
                 for c in self.conns:
                     name = c.streams.get(sub)
                     if name is not None:
-                        c.send(ev, name)
+                        c.send(ev, name, closed)
             if self.sim.moved:
                 self._push_marks()
             for key in self.sim.expired_listen_keys():
@@ -159,7 +174,7 @@ async def _serve_ws(
             raise web.HTTPBadRequest(text=_dumps({"code": -1125, "msg": "This listenKey does not exist."})) from None
     ws = web.WebSocketResponse(heartbeat=180.0)
     await ws.prepare(request)
-    conn = Conn(ws, combined, user_key)
+    conn = Conn(ws, combined, user_key, hub.sim.stamps)
     for s in streams:
         sub = parse_stream(s)
         if sub is not None:
@@ -187,24 +202,24 @@ def _handle_client_msg(conn: Conn, data: str) -> None:
         rid = req.get("id")
         params = req.get("params") or []
     except (ValueError, AttributeError):
-        conn.queue.put_nowait(_dumps({"error": {"code": 3, "msg": "Invalid JSON"}}))
+        conn.reply(_dumps({"error": {"code": 3, "msg": "Invalid JSON"}}))
         return
     if method == "SUBSCRIBE":
         for s in params:
             sub = parse_stream(s)
             if sub is not None:
                 conn.streams[sub] = s
-        conn.queue.put_nowait(_dumps({"result": None, "id": rid}))
+        conn.reply(_dumps({"result": None, "id": rid}))
     elif method == "UNSUBSCRIBE":
         for s in params:
             sub = parse_stream(s)
             if sub is not None:
                 conn.streams.pop(sub, None)
-        conn.queue.put_nowait(_dumps({"result": None, "id": rid}))
+        conn.reply(_dumps({"result": None, "id": rid}))
     elif method == "LIST_SUBSCRIPTIONS":
-        conn.queue.put_nowait(_dumps({"result": list(conn.streams.values()), "id": rid}))
+        conn.reply(_dumps({"result": list(conn.streams.values()), "id": rid}))
     else:
-        conn.queue.put_nowait(
+        conn.reply(
             _dumps({"error": {"code": 2, "msg": f"Invalid request: unknown method {method}"}, "id": rid})
         )
 
@@ -667,7 +682,10 @@ def h_ticker_price(sim: Simulator, r: Req) -> Any:
 # ---------------------------------------------------------------------------------------
 @endpoint(0, "SIGNED", orders=1)
 def h_new_order(sim: Simulator, r: Req) -> Any:
-    return sim.engine.new_order(r.acct, r.params, sim.now())
+    received = time.monotonic_ns()
+    ev = sim.engine.new_order(r.acct, r.params, sim.now())
+    sim.stamps.order_received(str(ev.get("clientOrderId", "")), received)
+    return ev
 
 
 @endpoint(0, "SIGNED")
@@ -874,6 +892,10 @@ def _admin_err(msg: str) -> web.Response:
     return _json({"error": msg}, 400)
 
 
+async def a_stamps(request: web.Request) -> web.StreamResponse:
+    return _json(request.app[SIM_KEY].stamps.as_json())
+
+
 async def a_state(request: web.Request) -> web.StreamResponse:
     sim = request.app[SIM_KEY]
     return _json(sim.state())
@@ -1075,6 +1097,7 @@ def build_app(sim: Simulator | SimConfig | None = None) -> web.Application:
         r.add_get(prefix + "/ws/{stream:.*}", ws_single)
         r.add_get(prefix + "/stream", ws_combined)
     r.add_get("/_sim/state", a_state)
+    r.add_get("/_sim/stamps", a_stamps)
     r.add_post("/_sim/clock", a_clock)
     r.add_post("/_sim/price", a_price)
     r.add_route("*", "/_sim/faults", a_faults)

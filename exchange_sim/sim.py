@@ -18,6 +18,7 @@ from .faults import FaultBook
 from .intervals import bucket_start, is_valid
 from .limits import LimitConfig, RateLimiter
 from .market import Market, MinuteSource, SyntheticSource
+from .stamps import Stamps
 from .symbols import DEFAULT_SPECS, SymbolSpec, synthetic_specs
 
 LISTEN_KEY_MS = 60 * 60 * 1000
@@ -135,6 +136,7 @@ class Simulator:
         self.listen_keys: dict[str, tuple[str, int]] = {}  # key -> (api key, expires wall ms)
         self.last_advance = self.clock.now()
         self.moved = False
+        self.stamps = Stamps()  # the exchange's own stopwatch (/_sim/stamps)
 
     # ---- user stream -------------------------------------------------------------------
     def add_user_sink(self, sink: Callable[[str, Event], None]) -> None:

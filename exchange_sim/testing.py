@@ -89,6 +89,10 @@ class AdminClient:
     async def state(self) -> Any:
         return await self.call("GET", "/_sim/state")
 
+    async def stamps(self) -> Any:
+        """The exchange's stopwatch (exchange_sim/stamps.py): closed klines' first pushes, orders' arrivals."""
+        return await self.call("GET", "/_sim/stamps")
+
     def state_sync(self) -> Any:
         return self.call_sync("GET", "/_sim/state")
 
