@@ -1,7 +1,7 @@
 """Live latency, 4 hops: a candle closed by exchange_sim → the bracket's market entry received by exchange_sim.
 
     .venv/bin/python bench/live_latency.py [--pulses 1000] [--symbols 4] [--gap-ms 150] [--warmup 20] [--hop candle]
-        [--env PARAYOK_NAME=VALUE ...]
+        [--observe] [--env PARAYOK_NAME=VALUE ...]
 
 The whole pipeline runs as real processes under the supervisor (parayok.supervisor, as ``make run
 MARKET=sim``): exchange_sim, candle_service, analysis_service, order_service and broker_service (account
@@ -24,13 +24,12 @@ next steps' price path reaches the stop or take, which frees the symbol side bef
 
 The figure is taken on exchange_sim's own clock (its ``/_sim/stamps``, exchange_sim/stamps.py): from the
 first write of the closed kline to a subscriber's socket to the arrival of the bracket's entry order — the
-interval the trading system is answerable for. This process also watches exchange_sim as any client does,
-over its websockets: the kline stream and the account's user-data stream (exchange_sim emits
-ORDER_TRADE_UPDATE while handling the order); that view, printed beside the figure, adds this process's
-own delivery and wake-up delays at both ends, and it paces the steps.
-It also follows order_service's StreamEvents: ``order_created`` splits the path into
-exchange_sim → candle_service → analysis_service → order_service (commit) and order_service →
-broker_service → exchange_sim.
+interval the trading system is answerable for. This process follows order_service's StreamEvents, as
+web_bridge does: ``order_created`` splits the path into exchange_sim → candle_service → analysis_service →
+order_service (commit) and order_service → broker_service → exchange_sim (this process's own wake-up delay
+falls in the split, not in the figure), and a bracket's OPEN or FAILED paces the steps. With ``--observe``
+it also watches exchange_sim's kline and user-data sockets, as any client can, and prints that view beside
+the figure: it adds this process's delivery and wake-up delays at both ends, and this process's load.
 
 ``--hop candle`` measures the first hop alone: exchange_sim and candle_service only, this process
 consuming ``StreamPulses`` live for the same symbols (closed kline pushed → the pulse received here).
@@ -160,6 +159,16 @@ class Suite:
     def restarts(self) -> dict[str, int]:
         return {c.spec.name: c.restarts for c in self.supervisor.children if c.restarts}
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """User + system CPU time each child process has used so far, from /proc."""
+        tick = os.sysconf("SC_CLK_TCK")
+        out = {}
+        for name, pid in self.pids().items():
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                out[name] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        return out
+
     def peak_rss_mb(self) -> dict[str, float]:
         """VmHWM (peak resident set) of each child process, from /proc."""
         out = {}
@@ -282,21 +291,26 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                           "PARAYOK_BROKER_RESTART_SLACK_MS": "1000", **service_env(args)},
                      log_level=args.log_level) as suite:
         print(f"suite up: {suite.pids()}", flush=True)
-        async with SimWatch(suite.sim_url, symbols, ["1m"]) as watch, \
-                grpc.aio.insecure_channel(suite.addr("order")) as channel:
+        watching = SimWatch(suite.sim_url, symbols, ["1m"]) if args.observe else contextlib.nullcontext(None)
+        async with watching as watch, grpc.aio.insecure_channel(suite.addr("order")) as channel:
             orders = orders_pb2_grpc.OrderServiceStub(channel)
-            created: dict[str, tuple[str, int, float]] = {}  # entry id → (symbol, close time, perf_counter)
+            created: dict[str, tuple[str, int, int]] = {}  # entry id → (symbol, close time, monotonic ns seen)
+            placed: list[int] = []  # when each bracket went OPEN (entry filled, stop and take placed)
             failed: list[str] = []
+            progress = asyncio.Event()  # this pulse's bracket is placed, or failed: on to the next
 
             async def follow() -> None:
                 async for ev in orders.StreamEvents(orders_pb2.StreamEventsRequest()):
-                    now = time.perf_counter()
+                    now = time.monotonic_ns()
                     if ev.HasField("order_created"):
                         e = ev.order_created.entry
                         created.setdefault(e.id, (e.symbol, e.time_ms, now))
+                    elif ev.HasField("real_order") and ev.real_order.status == orders_pb2.REAL_ORDER_STATUS_OPEN:
+                        placed.append(now)
+                        progress.set()
                     elif ev.HasField("real_order") and ev.real_order.status == orders_pb2.REAL_ORDER_STATUS_FAILED:
                         failed.append(ev.real_order.error)
-                        watch.progress.set()  # this pulse will not reach exchange_sim: on to the next
+                        progress.set()
 
             follower = asyncio.create_task(follow())
             try:
@@ -312,35 +326,45 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 gc.freeze()
                 print(f"VM live; stepping the market one minute at a time, {args.gap_ms:g} ms after each bracket",
                       flush=True)
-                samples: dict[tuple[str, int], tuple[float, float, float, str]] = {}
                 async with aiohttp.ClientSession() as http:
                     for _ in range(args.warmup):
-                        await step(http, suite.sim_url, watch.progress, args.gap_ms, args.within_s)
-                    measure_from = time.perf_counter()
+                        await step(http, suite.sim_url, progress, args.gap_ms, args.within_s)
+                    measure_from = time.monotonic_ns()
+                    observe_from = time.perf_counter()
+                    failed_before = len(failed)
+                    cpu_from = suite.cpu_seconds()
+                    closes = 0
                     # bounded: at most twice the pulses asked for (a pulse whose bracket failed is not measured)
-                    for _ in range(2 * args.pulses):
-                        await step(http, suite.sim_url, watch.progress, args.gap_ms, args.within_s)
-                        samples = collect(vm.id, watch, created, measure_from)
-                        if len(samples) >= args.pulses:
-                            break
+                    while closes < 2 * args.pulses and sum(t > measure_from for t in placed) < args.pulses:
+                        await step(http, suite.sim_url, progress, args.gap_ms, args.within_s)
+                        closes += 1
                     async with http.get(f"{suite.sim_url}/_sim/stamps") as r:
                         stamps = await r.json()
-                pulses_after = {k[2] for k, t in watch.closes.items() if t > measure_from}
                 print(f"load during the run: {machine()}", flush=True)
                 rss = suite.peak_rss_mb()
+                cpu = {k: v - cpu_from.get(k, 0.0) for k, v in suite.cpu_seconds().items()}
             finally:
                 follower.cancel()
                 await asyncio.gather(follower, return_exceptions=True)
-    got = sorted(samples.items(), key=lambda kv: kv[0][1])[:args.pulses]
-    total = [(recv - close) * 1000 for _, (close, _, recv, _) in got]
-    to_order = [(made - close) * 1000 for _, (close, made, _, _) in got]
-    to_sim = [(recv - made) * 1000 for _, (_, made, recv, _) in got]
     pushed = {(s, i, t): ns for s, i, t, ns in stamps["klines"]}
     arrived = dict(stamps["orders"])
-    at_exchange = [(arrived[cid] - pushed[(symbol, "1m", close_ms)]) / 1e6 for (symbol, close_ms), (*_, cid) in got
-                   if cid in arrived and (symbol, "1m", close_ms) in pushed]
-    return {"total": total, "to_order": to_order, "to_sim": to_sim, "at_exchange": at_exchange,
-            "closes": len(pulses_after), "failed": failed, "rss": rss}
+    got = []  # (close time, kline pushed, order_created seen here, entry received, client order id)
+    for entry_id, (symbol, close_ms, seen) in created.items():
+        cid = client_order_id(vm.id, entry_id)
+        if seen > measure_from and (symbol, "1m", close_ms) in pushed and cid in arrived:
+            got.append((close_ms, pushed[(symbol, "1m", close_ms)], seen, arrived[cid], cid))
+    got = sorted(got)[:args.pulses]
+    observed = []
+    if watch is not None:
+        for close_ms, _, _, _, cid in got:
+            symbol = next(s for s in symbols if (s, "1m", close_ms) in watch.closes)
+            t0, t1 = watch.closes[(symbol, "1m", close_ms)], watch.orders.get(cid)
+            if t0 > observe_from and t1 is not None:
+                observed.append((t1 - t0) * 1000)
+    return {"at_exchange": [(recv - push) / 1e6 for _, push, _, recv, _ in got],
+            "to_order": [(seen - push) / 1e6 for _, push, seen, _, _ in got],
+            "to_sim": [(recv - seen) / 1e6 for _, _, seen, recv, _ in got],
+            "observed": observed, "closes": closes, "failed": failed[failed_before:], "rss": rss, "cpu": cpu}
 
 
 async def measure_candle_hop(args: argparse.Namespace) -> list[float]:
@@ -391,22 +415,6 @@ def service_env(args: argparse.Namespace) -> dict[str, str]:
     return out
 
 
-def collect(vm_id: str, watch: SimWatch, created: dict[str, tuple[str, int, float]],
-            measure_from: float) -> dict[tuple[str, int], tuple[float, float, float, str]]:
-    """(symbol, close time) → (kline pushed, order_created seen, entry received by exchange_sim, its client
-    order id), as this process saw them."""
-    out = {}
-    for entry_id, (symbol, close_ms, made) in list(created.items()):
-        pushed = watch.closes.get((symbol, "1m", close_ms))  # None for history entries: checked first, it is cheap
-        if pushed is None or pushed < measure_from:
-            continue
-        cid = client_order_id(vm_id, entry_id)
-        received = watch.orders.get(cid)
-        if received is not None:
-            out[(symbol, close_ms)] = (pushed, made, received, cid)
-    return out
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pulses", type=int, default=1000, help="pulses measured (after the warm-up)")
@@ -417,6 +425,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--within-s", type=int, default=45,
                     help="seconds into each minute stepped first (stops/takes fill there); 0 = whole minutes")
     ap.add_argument("--log-level", default="INFO", help="PARAYOK_LOG_LEVEL of the services (product default INFO)")
+    ap.add_argument("--observe", action="store_true",
+                    help="also watch exchange_sim's kline and user-data sockets from this process and print that view")
     ap.add_argument("--env", action="append", default=[], metavar="PARAYOK_NAME=VALUE",
                     help="a setting for the services (repeatable), e.g. to compare a setting's effect")
     ap.add_argument("--hop", choices=["all", "candle"], default="all",
@@ -433,25 +443,29 @@ def main(argv: list[str] | None = None) -> None:
                round(pct(hop, 0.99), 1), "ms", "", p50=round(statistics.median(hop), 1), pulses=len(hop))
         return
     res = asyncio.run(measure(args))
-    total, at_exchange = res["total"], res["at_exchange"]
-    if not total or not at_exchange:
+    at_exchange, observed = res["at_exchange"], res["observed"]
+    if not at_exchange:
         raise SystemExit("no pulse became a bracket at exchange_sim")
-    print(f"{len(total)} pulses measured of {res['closes']} closed after the warm-up "
+    print(f"{len(at_exchange)} pulses measured of {res['closes']} closed after the warm-up "
           f"({args.symbols} symbol(s) × 1m, the next pulse {args.gap_ms:g} ms after each bracket); "
           f"{len(res['failed'])} brackets failed"
           + (f" (first: {res['failed'][0]})" if res["failed"] else ""))
     print(f"  closed kline pushed by exchange_sim → entry order received by exchange_sim, on exchange_sim's own "
           f"clock (/_sim/stamps): {summary(at_exchange)}")
-    print(f"  the same seen by this process (its kline and user-data sockets): {summary(total)}")
-    print(f"    → order_created at order_service (candle, analysis, order services): {summary(res['to_order'])}")
-    print(f"    order_created → exchange_sim (order_service → broker_service → exchange_sim): {summary(res['to_sim'])}")
+    print(f"    → order_created seen here (candle, analysis, order services): {summary(res['to_order'])}")
+    print(f"    order_created seen here → exchange_sim (order_service → broker_service → exchange_sim): "
+          f"{summary(res['to_sim'])}")
+    if observed:
+        print(f"  the same seen by this process on its own kline and user-data sockets: {summary(observed)}")
     print("  peak RSS: " + ", ".join(f"{k} {v:.0f} MB" for k, v in res["rss"].items()))
+    print("  CPU per closed minute (both steps; this process not counted): "
+          + ", ".join(f"{k} {v * 1000 / max(1, res['closes']):.1f} ms" for k, v in res["cpu"].items()))
     n = len(at_exchange)
+    extra = {"observed_p99": round(pct(observed, 0.99), 1)} if observed else {}
     figure("live latency p99, closed candle → bracket at exchange_sim (4 hops)", round(pct(at_exchange, 0.99), 1),
-           "ms", "≤ 25 ms", pulses=n, load=os.getloadavg()[0], observed_p99=round(pct(total, 0.99), 1))
+           "ms", "≤ 25 ms", pulses=n, load=os.getloadavg()[0], **extra)
     figure("live latency p50, closed candle → bracket at exchange_sim (4 hops)",
            round(statistics.median(at_exchange), 1), "ms", "", pulses=n)
-
 
 if __name__ == "__main__":
     main()
