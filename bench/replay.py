@@ -16,6 +16,9 @@ Configurations:
   all              every registered analyzer (strategies too, when present), entries
                    emulated with flag snapshots when analysis_service.entries exists
   all-annotated    `all` with chart annotations on (PERF.md's target configuration)
+  example          the seed's example set (bench/pipeline_replay.py's EXAMPLE_SET, 24 analyzers with
+                   their dependencies), entries with flag snapshots, annotations off
+  example-annotated  `example` with chart annotations on (PERF.md's seed figure: 12,200)
 
     .venv/bin/python bench/replay.py [--runs 3] [--long-repeat 25] [--only indicators,all]
         [--seed-tool /path/to/seed_js]   # also time the seed's JS here (node run_seed.js --bench)
@@ -48,6 +51,8 @@ SEED_PERF_MD = {
     "example set (24), annotations on": 12_200,
 }
 GOAL = 120_000
+# the seed's example strategies (paraserver's debugStrategies), as bench/pipeline_replay.py lists them
+EXAMPLE_SET = ["macdf", "hl_trend", "emac9", "emac21", "emac50", "emac100", "emac200", "magnets", "volrev", "ttcwoff"]
 
 
 def _attach_entries(engine: Engine) -> bool:
@@ -64,12 +69,14 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "indicators-incr": {"strategies": False, "annotate": False, "batch": False, "entries": False},
     "all": {"strategies": True, "annotate": False, "batch": True, "entries": True},
     "all-annotated": {"strategies": True, "annotate": True, "batch": True, "entries": True},
+    "example": {"names": EXAMPLE_SET, "annotate": False, "batch": True, "entries": True},
+    "example-annotated": {"names": EXAMPLE_SET, "annotate": True, "batch": True, "entries": True},
 }
 
 
 def run_once(series: dict[str, dict[str, list[Any]]], cfg: dict[str, Any]) -> dict[str, Any]:
-    names = default_registry().names()
-    if not cfg["strategies"]:
+    names = cfg.get("names") or default_registry().names()
+    if not cfg.get("strategies", True):
         names = [n for n in names if n not in STRATEGY_NAMES]
     engine = Engine([BTC], TIMEFRAMES, names, annotate=cfg["annotate"], batch=cfg["batch"])
     entries = cfg["entries"] and _attach_entries(engine)

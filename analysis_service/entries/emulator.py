@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from analysis_service.engine.entries import EntrySignal
 from analysis_service.engine.timeframes import tf_length
@@ -114,6 +114,7 @@ class EntryEmulator:
         self._limits: list[_Queued] = []
         self._events: list[EntryEvent] = []
         self.last_update_time: int | None = None
+        self._snapshot_cache: dict[int, tuple[Any, int, Any]] = {}  # see json_snapshot
 
     @classmethod
     def attach(cls, engine: Engine, **kwargs: object) -> EntryEmulator:
@@ -241,7 +242,7 @@ class EntryEmulator:
         e.opened_in = opened_in
         e.comment = q.comment
         if self.flags_snapshot:
-            e.flags = json_snapshot(self.flags.tickers.get(f"{q.symbol}-{q.timeframe}"))
+            e.flags = json_snapshot(self.flags.tickers.get(f"{q.symbol}-{q.timeframe}"), self._snapshot_cache)
         e.tags = apply_static_tags(self.taggers, e, TagContext(self.flags, self.entries))
         e.seq = len(self.entries)
         self.entries.append(e)

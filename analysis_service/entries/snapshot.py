@@ -43,7 +43,30 @@ def json_value(v: Any) -> Any:
     return {"$obj": cls.__name__}
 
 
-def json_snapshot(flags: dict[str, Any] | None) -> dict[str, Any]:
+def json_snapshot(flags: dict[str, Any] | None, cache: dict[int, tuple[Any, int, Any]] | None = None) -> dict[str, Any]:
+    """`cache` (id → (object, its `version`, its JSON)) keeps the JSON of analyzer objects that
+    count their changes in `version` (vlevels, magnets) for the next snapshot while they do not
+    change. Snapshots then share those parts: nobody mutates a snapshot (they are copied out)."""
     if not flags:
         return {}
-    return {k: json_value(v) for k, v in flags.items() if v is not None}
+    out: dict[str, Any] = {}
+    for k, v in flags.items():
+        cls = v.__class__
+        if cls is float:
+            out[k] = v if v - v == 0.0 else None  # inf − inf and NaN − NaN are NaN: not finite
+        elif v is None:
+            continue
+        elif cls is int or cls is str or cls is bool:
+            out[k] = v
+        elif cache is None or cls is dict or cls is list or cls is tuple or cls is Candle:
+            out[k] = json_value(v)
+        else:
+            version = getattr(v, "version", None)
+            if version is None:
+                out[k] = json_value(v)
+                continue
+            hit = cache.get(id(v))
+            if hit is None or hit[0] is not v or hit[1] != version:
+                hit = cache[id(v)] = (v, version, json_value(v))
+            out[k] = hit[2]
+    return out
