@@ -25,6 +25,7 @@ class PrevSwing(Analyzer):
         self.lows: list[Candle] = []
         self.last: Candle | None = None
         self.tf_len = 0
+        self.version = 0  # bumped whenever highs or lows change, so consumers can cache (flag snapshots)
 
     def requires(self) -> tuple[str, ...]:
         return ("hl_trend", "hills", "wfractals")
@@ -36,8 +37,10 @@ class PrevSwing(Analyzer):
         if wf:
             if wf["type"] == "high":
                 self.highs.insert(0, wf["candle"])
+                self.version += 1
             if wf["type"] == "low":
                 self.lows.insert(0, wf["candle"])
+                self.version += 1
         t = candle.open_time - self.tf_len * self.max_candles
         # forget_before, only when the oldest kept swing is actually old
         if (self.highs and self.highs[-1].open_time <= t) or (self.lows and self.lows[-1].open_time <= t):
@@ -71,9 +74,11 @@ class PrevSwing(Analyzer):
         highs = self.highs
         if highs and highs[-1].open_time <= time:
             self.highs = [c for c in highs if c.open_time > time]
+            self.version += 1
         lows = self.lows
         if lows and lows[-1].open_time <= time:
             self.lows = [c for c in lows if c.open_time > time]
+            self.version += 1
 
     def fixture_json(self) -> dict[str, Any]:
         return {"$prev_swing": {"highs": [c.open_time for c in self.highs], "lows": [c.open_time for c in self.lows]}}

@@ -21,7 +21,20 @@ def json_value(v: Any) -> Any:
     if v is None or cls is int or cls is str or cls is bool:
         return v
     if cls is dict:
-        return {str(k): json_value(x) for k, x in v.items() if x is not None}
+        # the flag dicts hold mostly numbers: handled here rather than by a call per value
+        out: dict[str, Any] = {}
+        for k, x in v.items():
+            c = x.__class__
+            key = k if k.__class__ is str else str(k)
+            if c is float:
+                out[key] = x if x - x == 0.0 else None
+            elif x is None:
+                continue
+            elif c is int or c is str or c is bool:
+                out[key] = x
+            else:
+                out[key] = json_value(x)
+        return out
     if cls is list or cls is tuple:
         return [json_value(x) for x in v]
     if cls is Candle:
