@@ -74,6 +74,9 @@ class LiveFeed:
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     connects: int = 0
 
+    def __post_init__(self) -> None:
+        self.pulse_timeframe = sort_longest_first(list(self.timeframes))[-1]  # the shortest: its updates are ticks
+
     def streams(self) -> list[str]:
         return [f"{s.lower()}@kline_{tf}" for s in self.symbols for tf in self.timeframes]
 
@@ -99,8 +102,11 @@ class LiveFeed:
             log.info("kline websocket connected", extra={"event": "ws_connected", "streams": len(self.streams())})
             self.changed.set()
             while True:  # one message per turn until the socket breaks
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for wraps every message's recv in a
+                # task of its own, a loop turn more per kline on the live path
                 try:
-                    msg = await asyncio.wait_for(stream.recv(), timeout=self.silence_s)
+                    async with asyncio.timeout(self.silence_s):
+                        msg = await stream.recv()
                 except TimeoutError as exc:
                     raise StreamBroken(f"no message in {self.silence_s} s") from exc
                 if not isinstance(msg, dict):
@@ -122,7 +128,7 @@ class LiveFeed:
                                                           k.get("Q", 0)]])
             self.arrived[(symbol, tf, int(k["t"]))] = cols
             self.exchange_now = max(self.exchange_now, int(k["T"]) + 1)
-        elif tf == sort_longest_first(list(self.timeframes))[-1]:
+        elif tf == self.pulse_timeframe:
             self.ticks.put_nowait(Tick(symbol, int(data.get("E") or k["t"]), float(k["l"]), float(k["h"]),
                                        float(k["c"])))
         self.changed.set()
@@ -218,7 +224,8 @@ class LivePulser:
                 break
             self.feed.changed.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.feed.changed.wait(), timeout=max(0.0, deadline - time.monotonic()))
+                async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                    await self.feed.changed.wait()
         candles: list[tuple[int, str, CandleColumns]] = []
         prices: list[tuple[int, float, float, float]] = []
         fresh = {e: c for e in expected if (c := self.feed.arrived.pop(e, None)) is not None}

@@ -232,7 +232,9 @@ async def test_kline_socket_that_overflows_reconnects_and_goes_on(stack: CandleS
         return None
 
     symbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "BNBUSDT", "DOGEUSDT"]
-    feed = LiveFeed(stack.service.market, symbols, ["1m"], no_store, max_queue=1)
+    # A queue bound of 0 overflows on the first message whatever the reader's pace (a bound of 1 overflowed
+    # only when the feed fell a message behind, which a quicker feed stopped doing)
+    feed = LiveFeed(stack.service.market, symbols, ["1m"], no_store, max_queue=0)
     task = asyncio.create_task(feed.run())
     try:
         async with asyncio.timeout(30):
@@ -240,7 +242,7 @@ async def test_kline_socket_that_overflows_reconnects_and_goes_on(stack: CandleS
                 await asyncio.sleep(0.05)
             await asyncio.sleep(0.3)
             now = SIM_START
-            while feed.connects < 2:  # bursts of 6 symbols × 5 klines until the queue of 1 overflows
+            while feed.connects < 2:  # bursts of 6 symbols × 5 klines until the queue overflows
                 await stack.sim.admin.step(minutes=5)
                 now += 5 * MIN
                 await asyncio.sleep(0.5)
