@@ -24,14 +24,46 @@ class Prices(Analyzer):
         self.highs: deque[float] = deque(maxlen=self.max_candles)
         self.lows: deque[float] = deque(maxlen=self.max_candles)
         self.prev: Candle | None = None
+        # how many of highs + lows equal a price (dict equality is float ==, as deque.count's),
+        # kept in step by add_candle; rebuilt when someone changed the deques themselves
+        self._times: dict[float, int] = {}
+        self._tracked: tuple[int, int, int] = (id(self.highs), id(self.lows), 0)
+
+    def _sync(self) -> dict[float, int]:
+        highs = self.highs
+        lows = self.lows
+        if self._tracked != (id(highs), id(lows), len(highs) + len(lows)):
+            times: dict[float, int] = {}
+            for dq in (highs, lows):
+                for price in dq:
+                    times[price] = times.get(price, 0) + 1
+            self._times = times
+            self._tracked = (id(highs), id(lows), len(highs) + len(lows))
+        return self._times
 
     def add_candle(self, candle: Candle, io: AnalyzerIO) -> None:
         prev = self.prev
         if prev is not None:
-            self.highs.append(prev.high)
-            self.lows.append(prev.low)
+            times = self._sync()
+            for dq, price in ((self.highs, prev.high), (self.lows, prev.low)):
+                if len(dq) == getattr(dq, "maxlen", None):
+                    if not dq:
+                        continue  # maxlen 0: appending keeps nothing
+                    old = dq[0]  # dropped by the append
+                    n = times[old] - 1
+                    if n:
+                        times[old] = n
+                    else:
+                        del times[old]
+                dq.append(price)
+                times[price] = times.get(price, 0) + 1
+            self._tracked = (id(self.highs), id(self.lows), len(self.highs) + len(self.lows))
         self.prev = candle
         io.flags["prices"] = self
+
+    def times(self, price: float) -> int:
+        """`find_price(price)["times"]` without the counting: highs.count + lows.count."""
+        return self._sync().get(price, 0)
 
     def find_price(self, price: float) -> dict[str, int]:
         """How often `price` was exactly a previous high / low (exact float equality)."""

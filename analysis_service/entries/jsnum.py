@@ -13,9 +13,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Context, Decimal
-
-_CTX = Context(prec=400)  # large enough for any double written with up to 100 decimals
 
 
 def to_fixed(x: float, digits: int) -> str:
@@ -26,10 +23,17 @@ def to_fixed(x: float, digits: int) -> str:
         return "Infinity" if x > 0 else "-Infinity"
     if abs(x) >= 1e21:
         return js_number_str(x)
-    # Decimal(x) is the exact binary value; ROUND_HALF_UP rounds ties away from zero, as the
-    # spec's "larger n" on the magnitude does
-    q = Decimal(abs(x)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP, context=_CTX)
-    s = format(q, "f")
+    # the exact binary value n/d (d a power of two) scaled by 10**digits, in integers; a
+    # remainder of half or more rounds away from zero, as the spec's "larger n" on the magnitude
+    n, d = abs(x).as_integer_ratio()
+    q, r = divmod(n * 10**digits, d)
+    if 2 * r >= d:
+        q += 1
+    s = str(q)
+    if digits:
+        if len(s) <= digits:
+            s = "0" * (digits + 1 - len(s)) + s
+        s = s[:-digits] + "." + s[-digits:]
     # the sign is that of x (so -0.04 -> "-0.0"), and -0 has none
     return "-" + s if x < 0 else s
 

@@ -75,16 +75,15 @@ class GerOfLvl(Analyzer):
         pl = candle.low
         mp: float | None = None
         need = self.match_candles
-        # prices.find_price()["times"], without building its dict on every candle
-        highs = prices.highs
-        lows = prices.lows
+        # prices.find_price()["times"], without building its dict or counting on every candle
+        times = prices.times
         if (
-            highs.count(ph) + lows.count(ph) >= need
+            times(ph) >= need
             and _weights(vlevels_high.top_touch_weights(candle)) + _weights(vlevels.top_touch_weights(candle)) > 0
         ):
             mp = ph
         if (
-            highs.count(pl) + lows.count(pl) >= need
+            times(pl) >= need
             and _weights(vlevels_high.bottom_touch_weights(candle)) + _weights(vlevels.bottom_touch_weights(candle)) > 0
         ):
             mp = pl
