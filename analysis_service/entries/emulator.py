@@ -15,7 +15,6 @@ emitted as `LimitExpired` (the seed only logs it). No EntryPlan/orders here (ord
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from analysis_service.engine.entries import EntrySignal
 from analysis_service.engine.timeframes import tf_length
 from analysis_service.entries.entry import (
+    ACTIVE,
     OPENED_AT_PHASE_END,
     OPENED_AT_PRICE_UPDATE,
     PENDING,
@@ -154,8 +154,11 @@ class EntryEmulator:
             self.last_update_time = event_time
         entries = [e for e in self.active if e.symbol == symbol] if self.active else None
         if entries:
-            longs = [e for e in entries if e.is_long]
-            shorts = [e for e in entries if not e.is_long]
+            # is_long / active, inlined: this runs for every open entry on every price update
+            longs: list[Entry] = []
+            shorts: list[Entry] = []
+            for e in entries:
+                (longs if e.type == "buy" else shorts).append(e)
             # stops first: a bar that reaches both is a loss (the worst case)
             for e in shorts:
                 if high >= e.stop_loss:
@@ -164,13 +167,13 @@ class EntryEmulator:
                 if low <= e.stop_loss:
                     self._close(e, False, e.stop_loss)
             for e in shorts:
-                if e.active and low <= e.take_profit:
+                if e.result == ACTIVE and low <= e.take_profit:
                     self._close(e, True, e.take_profit)
             for e in longs:
-                if e.active and high >= e.take_profit:
+                if e.result == ACTIVE and high >= e.take_profit:
                     self._close(e, True, e.take_profit)
             for e in entries:
-                if e.active:
+                if e.result == ACTIVE and e.current_price != current:
                     e.update_current_price(current)
         if self._limits:
             self._limits_update(symbol, event_time, low, high)
@@ -249,7 +252,7 @@ class EntryEmulator:
         self.active.append(e)
         self._active_ids.add(e.id)
         self._by_id.setdefault(e.id, e)
-        self._emit(EntryOpened(dataclasses.replace(e)))
+        self._emit(EntryOpened(e.copy()))
         return e
 
     def _place_limit(self, q: _Queued, at: int) -> None:
@@ -279,7 +282,7 @@ class EntryEmulator:
         e.close(won, price, self.last_update_time)
         self.active.remove(e)
         self._active_ids.discard(e.id)
-        self._emit(EntryClosed(dataclasses.replace(e)))
+        self._emit(EntryClosed(e.copy()))
 
     # --- queries -------------------------------------------------------------------------
 

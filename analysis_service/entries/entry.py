@@ -6,7 +6,8 @@ translation is one line per field. Prices are in the quote asset; times in ms si
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from analysis_service.entries.jsnum import fnum, js_div, js_number_str
@@ -137,7 +138,7 @@ class Entry:
         # once open): recomputed when that price moves, as the seed's every-update result
         known = self.percents_known
         take_moved = loss_moved = not known
-        if self.is_long:
+        if self.type == "buy":
             self.gain_percent = js_div(price - self.entry_price, self.entry_price) * 100
             if price > self.take_price_reached:
                 self.take_price_reached = price
@@ -167,12 +168,29 @@ class Entry:
         self.close_time = time
         self.result = WON if won else LOST
 
+    def copy(self) -> Entry:
+        """`dataclasses.replace(self)` (a shallow copy: events carry one), without its per-call
+        field introspection."""
+        return _copy_entry(self)
+
     def tags_text(self) -> str:
         """The seed's `tagsStringify`: ' NAME:value [comment]' per tag."""
         out = []
         for name, t in self.tags.items():
             out.append(f" {name}:{_tag_text(t.value)}" + (f" [{t.comment}]" if t.comment else ""))
         return "".join(out)
+
+
+def _make_copier() -> Callable[[Entry], Entry]:
+    # every field is an __init__ argument, in field order: the copy passes them positionally
+    names = [f.name for f in fields(Entry)]
+    assert all(f.init for f in fields(Entry))
+    ns: dict[str, Any] = {"Entry": Entry}
+    exec(f"def copy(e):\n    return Entry({', '.join('e.' + n for n in names)})", ns)  # our own field names
+    return ns["copy"]  # type: ignore[no-any-return]
+
+
+_copy_entry = _make_copier()
 
 
 def _tag_text(v: TagValue) -> str:
