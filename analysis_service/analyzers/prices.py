@@ -24,15 +24,16 @@ class Prices(Analyzer):
         self.highs: deque[float] = deque(maxlen=self.max_candles)
         self.lows: deque[float] = deque(maxlen=self.max_candles)
         self.prev: Candle | None = None
-        # how many of highs + lows equal a price (dict equality is float ==, as deque.count's),
-        # kept in step by add_candle; rebuilt when someone changed the deques themselves
-        self._times: dict[float, int] = {}
-        self._tracked: tuple[int, int, int] = (id(self.highs), id(self.lows), 0)
+        # how many of highs + lows equal a price (dict equality is float ==, as deque.count's):
+        # built on the first `times` call (a box without geroflvl never pays), then kept in step
+        # by add_candle; rebuilt when someone changed the deques themselves
+        self._times: dict[float, int] | None = None
+        self._tracked: tuple[int, int, int] = (0, 0, -1)
 
     def _sync(self) -> dict[float, int]:
         highs = self.highs
         lows = self.lows
-        if self._tracked != (id(highs), id(lows), len(highs) + len(lows)):
+        if self._times is None or self._tracked != (id(highs), id(lows), len(highs) + len(lows)):
             times: dict[float, int] = {}
             for dq in (highs, lows):
                 for price in dq:
@@ -44,22 +45,32 @@ class Prices(Analyzer):
     def add_candle(self, candle: Candle, io: AnalyzerIO) -> None:
         prev = self.prev
         if prev is not None:
-            times = self._sync()
-            for dq, price in ((self.highs, prev.high), (self.lows, prev.low)):
-                if len(dq) == getattr(dq, "maxlen", None):
-                    if not dq:
-                        continue  # maxlen 0: appending keeps nothing
-                    old = dq[0]  # dropped by the append
-                    n = times[old] - 1
-                    if n:
-                        times[old] = n
-                    else:
-                        del times[old]
-                dq.append(price)
-                times[price] = times.get(price, 0) + 1
-            self._tracked = (id(self.highs), id(self.lows), len(self.highs) + len(self.lows))
+            highs = self.highs
+            lows = self.lows
+            if self._times is None:
+                highs.append(prev.high)
+                lows.append(prev.low)
+            else:
+                times = self._sync()
+                self._push(highs, prev.high, times)
+                self._push(lows, prev.low, times)
+                self._tracked = (id(highs), id(lows), len(highs) + len(lows))
         self.prev = candle
         io.flags["prices"] = self
+
+    @staticmethod
+    def _push(dq: deque[float], price: float, times: dict[float, int]) -> None:
+        if len(dq) == dq.maxlen:
+            if not dq:
+                return  # maxlen 0: appending keeps nothing
+            old = dq[0]  # dropped by the append
+            n = times[old] - 1
+            if n:
+                times[old] = n
+            else:
+                del times[old]
+        dq.append(price)
+        times[price] = times.get(price, 0) + 1
 
     def times(self, price: float) -> int:
         """`find_price(price)["times"]` without the counting: highs.count + lows.count."""

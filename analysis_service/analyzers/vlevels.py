@@ -36,6 +36,7 @@ def _num(v: float) -> Any:
 
 class Level:
     __slots__ = (
+        "_json",
         "count_resist",
         "count_support",
         "from_x",
@@ -69,6 +70,7 @@ class Level:
         self.resist_weight = 0
         self.prices: list[float] = []
         self.min_time = 0
+        self._json: dict[str, Any] | None = None  # json_safe(), until the next recalc
 
     def add_point(self, time: int, level: float, bounce_up: bool, height: float | None, weight: int) -> bool:
         for p in self.points:
@@ -79,6 +81,7 @@ class Level:
         return True
 
     def recalc(self) -> None:
+        self._json = None
         points = self.points
         count = len(points)
         height = 0.0
@@ -151,6 +154,16 @@ class Level:
             "w": self.total_weight,
             "alpha": min(0.8, self.total_weight / 200),
         }
+
+    def json_safe(self) -> dict[str, Any]:
+        """`to_json()` as a flag snapshot writes it (non-finite numbers as null), kept until the
+        level changes (every value comes from recalc). Shared: callers must not mutate it."""
+        out = self._json
+        if out is None:
+            from analysis_service.entries.snapshot import json_value  # the entries package imports analyzers
+
+            out = self._json = json_value(self.to_json())
+        return out
 
     def fixture_json(self) -> dict[str, Any]:
         return {
@@ -312,6 +325,10 @@ class VLevels(Analyzer):
 
     def to_json(self) -> list[dict[str, Any]]:
         return [lvl.to_json() for lvl in self.levels]
+
+    def json_safe(self) -> list[dict[str, Any]]:
+        """`to_json()` as a flag snapshot writes it, from the levels' kept JSON."""
+        return [lvl.json_safe() for lvl in self.levels]
 
     def fixture_json(self) -> dict[str, Any]:
         return {

@@ -36,7 +36,16 @@ def json_value(v: Any) -> Any:
                 out[key] = json_value(x)
         return out
     if cls is list or cls is tuple:
-        return [json_value(x) for x in v]
+        items: list[Any] = []
+        for x in v:
+            c = x.__class__
+            if c is float:
+                items.append(x if x - x == 0.0 else None)
+            elif x is None or c is int or c is str or c is bool:
+                items.append(x)
+            else:
+                items.append(json_value(x))
+        return items
     if cls is Candle:
         return {
             "openTime": v.open_time,
@@ -49,6 +58,9 @@ def json_value(v: Any) -> Any:
             "symbol": v.symbol,
             "timeframe": v.timeframe,
         }
+    safe = getattr(v, "json_safe", None)
+    if safe is not None:
+        return safe()  # already what json_value would make of its to_json()
     for attr in ("to_json", "fixture_json"):
         fn = getattr(v, attr, None)
         if fn is not None:
