@@ -109,6 +109,11 @@ class Magnets:
         res.update(closestPrice=res["maxPrice"], farestPrice=res["minPrice"], recent=below[-1] if below else None)
         return res
 
+    def json_safe(self) -> dict[str, Any]:
+        """What a flag snapshot writes for this object: its fixture summary, ints only (so
+        already JSON-safe)."""
+        return self.fixture_json()
+
     def fixture_json(self) -> dict[str, Any]:
         return {"$magnets": {"n": len(self.magnets), "maxId": self.max_id}}
 

@@ -80,5 +80,10 @@ class PrevSwing(Analyzer):
             self.lows = [c for c in lows if c.open_time > time]
             self.version += 1
 
+    def json_safe(self) -> dict[str, Any]:
+        """What a flag snapshot writes for this object: its fixture summary, ints only (so
+        already JSON-safe)."""
+        return self.fixture_json()
+
     def fixture_json(self) -> dict[str, Any]:
         return {"$prev_swing": {"highs": [c.open_time for c in self.highs], "lows": [c.open_time for c in self.lows]}}

@@ -82,5 +82,10 @@ class Prices(Analyzer):
         tl = self.lows.count(price)
         return {"times": th + tl, "low": tl, "high": th}
 
+    def json_safe(self) -> dict[str, Any]:
+        """What a flag snapshot writes for this object: its fixture summary, ints only (so
+        already JSON-safe)."""
+        return self.fixture_json()
+
     def fixture_json(self) -> dict[str, Any]:
         return {"$prices": {"n": len(self.highs)}}

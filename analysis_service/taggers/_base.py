@@ -19,6 +19,10 @@ from typing import Any, ClassVar
 from analysis_service.engine.flags import FlagStore
 from analysis_service.entries.entry import Entry, Tag, TagDescription
 
+# Tags are frozen: the common pass/fail ones are shared rather than built per entry
+PASS = Tag("P")
+FAIL = Tag("F")
+
 
 class TagContext:
     """What a tagger sees: every ticker's current flags, and the entries made so far."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from analysis_service.engine.flags import js_truthy
 from analysis_service.entries.entry import Entry, Tag, TagDescription
-from analysis_service.taggers._base import StaticTagger, TagContext
+from analysis_service.taggers._base import FAIL, PASS, StaticTagger, TagContext
 
 SYMBOL = "BTCUSDT"
 MA_PERIODS = (9, 20)
@@ -32,5 +32,5 @@ class BTCTagger(StaticTagger):
             if not js_truthy(trend):
                 continue
             fail = (trend > 0 and not entry.is_long) or (trend < 0 and entry.is_long)
-            out[f"BT{p}"] = Tag("F" if fail else "P")
+            out[f"BT{p}"] = FAIL if fail else PASS
         return out

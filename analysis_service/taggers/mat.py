@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from analysis_service.engine.flags import js_truthy
 from analysis_service.entries.entry import Entry, Tag, TagDescription
-from analysis_service.taggers._base import StaticTagger, TagContext
+from analysis_service.taggers._base import FAIL, PASS, StaticTagger, TagContext
 
 INDICATOR = "mat1"
 TIMEFRAMES = ("1h", "4h", "1d")
@@ -26,5 +26,5 @@ class MATTagger(StaticTagger):
             if not js_truthy(mat):
                 continue
             ok = (entry.is_long and mat == "UP") or (not entry.is_long and mat == "DN")
-            out[f"MAT{tf}"] = Tag("P" if ok else "F")
+            out[f"MAT{tf}"] = PASS if ok else FAIL
         return out

@@ -7,8 +7,10 @@ do we: the weekday is taken in UTC.
 
 from __future__ import annotations
 
+import functools
+
 from analysis_service.entries.entry import Entry, Tag, TagDescription
-from analysis_service.taggers._base import StaticTagger, TagContext
+from analysis_service.taggers._base import FAIL, PASS, StaticTagger, TagContext
 
 UTC_HOURS: dict[str, frozenset[int]] = {
     "SYD": frozenset([0, 1, 2, 3, 4, 5, 6, 21, 22, 23]),
@@ -30,6 +32,13 @@ def utc_weekday(time_ms: int) -> int:
     return (time_ms // _DAY_MS + 4) % 7
 
 
+@functools.cache
+def _tags(hour: int, workday: bool) -> dict[str, Tag]:
+    out = {name: PASS if hour in hours else FAIL for name, hours in UTC_HOURS.items()}
+    out["WRK"] = PASS if workday else FAIL
+    return out
+
+
 class SessionsTagger(StaticTagger):
     KIND = "sessions"
     DESCRIPTIONS = (
@@ -41,7 +50,4 @@ class SessionsTagger(StaticTagger):
     )
 
     def tags(self, entry: Entry, ctx: TagContext) -> dict[str, Tag] | None:
-        hour = utc_hour(entry.time)
-        out = {name: Tag("P" if hour in hours else "F") for name, hours in UTC_HOURS.items()}
-        out["WRK"] = Tag("F" if utc_weekday(entry.time) in (0, 6) else "P")
-        return out
+        return dict(_tags(utc_hour(entry.time), utc_weekday(entry.time) not in (0, 6)))

@@ -9,6 +9,29 @@ from typing import Any
 from analysis_service.entries.snapshot import json_snapshot
 
 
+def plain_json(v: Any) -> Any:
+    """The snapshot rules written plainly, without any cache or json_safe shortcut."""
+    from analysis_service.engine.candle import Candle
+
+    if isinstance(v, bool) or v is None or isinstance(v, (int, str)):
+        return v
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, dict):
+        return {str(k): plain_json(x) for k, x in v.items() if x is not None}
+    if isinstance(v, (list, tuple)):
+        return [plain_json(x) for x in v]
+    if isinstance(v, Candle):
+        return {"openTime": v.open_time, "open": plain_json(v.open), "high": plain_json(v.high),
+                "low": plain_json(v.low), "close": plain_json(v.close), "volume": plain_json(v.volume),
+                "closeTime": v.close_time, "symbol": v.symbol, "timeframe": v.timeframe}  # fmt: skip
+    for attr in ("to_json", "fixture_json"):
+        fn = getattr(v, attr, None)
+        if fn is not None:
+            return plain_json(fn())
+    return {"$obj": type(v).__name__}
+
+
 class Versioned:
     def __init__(self) -> None:
         self.version = 0
@@ -41,7 +64,6 @@ def test_every_entry_snapshot_equals_the_uncached_one() -> None:
     from analysis_service.engine import Engine, Sequencer, SymbolInfo
     from analysis_service.entries.emulator import EntryEmulator
     from analysis_service.entries.events import EntryEvent, EntryOpened
-    from analysis_service.entries.snapshot import json_value
 
     rows = json.loads((Path(__file__).resolve().parent.parent / "fixtures" / "btcusdt-1m-synthetic.json").read_text())
     btc = SymbolInfo("BTCUSDT", tick_size=0.1, price_precision=1, qty_precision=3, min_qty="0.001")
@@ -52,7 +74,7 @@ def test_every_entry_snapshot_equals_the_uncached_one() -> None:
     def on_event(ev: EntryEvent) -> None:
         if isinstance(ev, EntryOpened):
             flags = engine.flags.tickers[f"{ev.entry.symbol}-{ev.entry.timeframe}"]
-            plain = {k: json_value(v) for k, v in flags.items() if v is not None}
+            plain = {k: plain_json(v) for k, v in flags.items() if v is not None}
             assert ev.entry.flags is not None
             assert list(ev.entry.flags.items()) == list(plain.items())
             checked[0] += 1
