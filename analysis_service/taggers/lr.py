@@ -20,7 +20,7 @@ def weight_in_range(levels: list[Any], y0: float, y1: float) -> int:
     """Support + resist weight of the levels whose result band meets [y0, y1]."""
     w = 0
     for lvl in levels:
-        if lvl.is_range_intersects_level(y0, y1):
+        if not (y0 > lvl.res_y1 or y1 < lvl.res_y0):  # Level.is_range_intersects_level, inlined
             w += lvl.resist_weight + lvl.support_weight
     return w
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from analysis_service.engine.flags import js_truthy
 from analysis_service.entries.entry import Entry, Tag, TagDescription
-from analysis_service.taggers._base import StaticTagger, TagContext
+from analysis_service.taggers._base import FAIL, PASS, StaticTagger, TagContext
 
 
 class MACDFTagger(StaticTagger):
@@ -27,4 +27,4 @@ class MACDFTagger(StaticTagger):
         value = "P"
         if (r == "db" and entry.is_long) or (r == "ds" and not entry.is_long):
             value = "F"
-        return {"MACDF": Tag(value)}
+        return {"MACDF": PASS if value == "P" else FAIL}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from analysis_service.engine.flags import js_truthy
 from analysis_service.entries.entry import Entry, Tag, TagDescription
-from analysis_service.taggers._base import StaticTagger, TagContext
+from analysis_service.taggers._base import FAIL, PASS, StaticTagger, TagContext
 
 
 class RSITagger(StaticTagger):
@@ -23,4 +23,4 @@ class RSITagger(StaticTagger):
         value = "P"
         if (rsi < 50 and entry.is_long) or (rsi > 50 and not entry.is_long):
             value = "F"
-        return {"RSI": Tag(value)}
+        return {"RSI": PASS if value == "P" else FAIL}
