@@ -80,6 +80,11 @@ class Ticker:
             return False
         self.plan = plan
         self._flag_store = self.engine.flags.tickers
+        # Batch mode covers history before the final window only (Engine.prepare_history leaves
+        # the last `window` candles to the incremental path when annotations are on): whatever
+        # would be drawn on these candles is out of the chart's window once the history is done,
+        # so nothing is drawn (io.annotate off, no flag snapshots for series) until leave_batch.
+        self.io.annotate = False
         self._plan_calls()
         return True
 
@@ -95,8 +100,8 @@ class Ticker:
                 self._seg_slots.append((len(calls), seg))
                 calls.append(seg.call)
             else:
-                a = self.box[i]
-                calls.append(self._labelled(a) if self.debug.enabled and not a.CHART else a.add_candle)
+                # nothing is drawn in batch mode (see _add_batch): no source labels to set
+                calls.append(self.box[i].add_candle)
         self._batch_calls = calls
         base = Analyzer.forget_before
         self._forgetters = [
@@ -151,6 +156,7 @@ class Ticker:
         self.complete_flags()
         plan.restore(plan.pos if k_done is None else k_done, k_rest, split)
         self.plan = None
+        self.io.annotate = self.debug.enabled
         self._refresh()
 
     def _labelled(self, a: Analyzer) -> Callable[[Candle, AnalyzerIO], None]:
@@ -229,8 +235,6 @@ class Ticker:
         flags = {"is_live": is_live}
         self._flag_store[self.id] = flags
         io.flags = flags
-        if debug.enabled:
-            debug.snapshots[candle.open_time] = flags
         if plan.lazy:
             self._sparse = True
         try:
