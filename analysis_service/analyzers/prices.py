@@ -26,55 +26,63 @@ class Prices(Analyzer):
         self.prev: Candle | None = None
         # how many of highs + lows equal a price (dict equality is float ==, as deque.count's):
         # built on the first `times` call (a box without geroflvl never pays), then kept in step
-        # by add_candle; rebuilt when someone changed the deques themselves
+        # by add_candle; rebuilt when someone replaced or resized the deques themselves
         self._times: dict[float, int] | None = None
-        self._tracked: tuple[int, int, int] = (0, 0, -1)
+        self._h: deque[float] | None = None
+        self._l: deque[float] | None = None
+        self._n = -1
 
-    def _sync(self) -> dict[float, int]:
-        highs = self.highs
-        lows = self.lows
-        if self._times is None or self._tracked != (id(highs), id(lows), len(highs) + len(lows)):
-            times: dict[float, int] = {}
-            for dq in (highs, lows):
-                for price in dq:
-                    times[price] = times.get(price, 0) + 1
-            self._times = times
-            self._tracked = (id(highs), id(lows), len(highs) + len(lows))
-        return self._times
+    def _rebuild(self) -> dict[float, int]:
+        times: dict[float, int] = {}
+        for dq in (self.highs, self.lows):
+            for price in dq:
+                times[price] = times.get(price, 0) + 1
+        self._times = times
+        self._h = self.highs
+        self._l = self.lows
+        self._n = len(self.highs) + len(self.lows)
+        return times
+
+    def _counted(self) -> dict[float, int] | None:
+        times = self._times
+        if times is not None and (
+            self.highs is not self._h or self.lows is not self._l or len(self.highs) + len(self.lows) != self._n
+        ):
+            times = self._rebuild()
+        return times
 
     def add_candle(self, candle: Candle, io: AnalyzerIO) -> None:
         prev = self.prev
         if prev is not None:
             highs = self.highs
             lows = self.lows
-            if self._times is None:
+            times = self._counted()
+            if times is None:
                 highs.append(prev.high)
                 lows.append(prev.low)
             else:
-                times = self._sync()
-                self._push(highs, prev.high, times)
-                self._push(lows, prev.low, times)
-                self._tracked = (id(highs), id(lows), len(highs) + len(lows))
+                for dq, price in ((highs, prev.high), (lows, prev.low)):
+                    if len(dq) == dq.maxlen:
+                        if not dq:
+                            continue  # maxlen 0: appending keeps nothing
+                        old = dq[0]  # dropped by the append
+                        n = times[old] - 1
+                        if n:
+                            times[old] = n
+                        else:
+                            del times[old]
+                    dq.append(price)
+                    times[price] = times.get(price, 0) + 1
+                self._n = len(highs) + len(lows)
         self.prev = candle
         io.flags["prices"] = self
 
-    @staticmethod
-    def _push(dq: deque[float], price: float, times: dict[float, int]) -> None:
-        if len(dq) == dq.maxlen:
-            if not dq:
-                return  # maxlen 0: appending keeps nothing
-            old = dq[0]  # dropped by the append
-            n = times[old] - 1
-            if n:
-                times[old] = n
-            else:
-                del times[old]
-        dq.append(price)
-        times[price] = times.get(price, 0) + 1
-
     def times(self, price: float) -> int:
         """`find_price(price)["times"]` without the counting: highs.count + lows.count."""
-        return self._sync().get(price, 0)
+        times = self._counted()
+        if times is None:
+            times = self._rebuild()
+        return times.get(price, 0)
 
     def find_price(self, price: float) -> dict[str, int]:
         """How often `price` was exactly a previous high / low (exact float equality)."""

@@ -65,6 +65,8 @@ def js_div(a: float, b: float) -> float:
 
 
 def js_string_less(a: str, b: str) -> bool:
+    if a.isascii() and b.isascii():
+        return a < b  # code points = UTF-16 code units
     return a.encode("utf-16-be") < b.encode("utf-16-be")
 
 
