@@ -142,6 +142,8 @@ class EntryEmulator:
         )
 
     def phase_end(self, pulse_time: int) -> None:
+        if not self._queue:
+            return  # most pulses queue nothing
         queue, self._queue = self._queue, []
         for q in queue:
             if q.is_limit:

@@ -32,6 +32,8 @@ from analysis_service.engine.io import AnalyzerIO
 from analysis_service.engine.plugin import Analyzer, Instances, Param
 
 TRIGGER = "hills"
+TRIGGER_HIGH = TRIGGER + ".new.high"
+TRIGGER_LOW = TRIGGER + ".new.low"
 
 
 def _body_low(c: Candle) -> float:
@@ -257,10 +259,10 @@ class DoubleBottom(Analyzer):
 
     def add_candle(self, candle: Candle, io: AnalyzerIO) -> None:
         flags = io.flags
-        top = flags.get(TRIGGER + ".new.high")
+        top = flags.get(TRIGGER_HIGH)
         if top:
             self.finders.start(False, top, candle, io, self.finder_params)
-        bottom = flags.get(TRIGGER + ".new.low")
+        bottom = flags.get(TRIGGER_LOW)
         if bottom:
             self.finders.start(True, bottom, candle, io, self.finder_params)
         if self.finders.finders:
