@@ -4,6 +4,9 @@
 Non-finite numbers become null, as JSON.stringify writes them; candles become their fields;
 analyzer objects their `to_json()` (vlevels: the level list) or, failing that, their
 `fixture_json()` summary. Values that are None (JS undefined) are dropped from objects.
+An object with `json_safe()` gives that JSON itself, already converted (vlevels keeps each
+level's; prev_swing, magnets and prices return their summary), and one with a `version` counter
+has its JSON kept between snapshots while the counter stands (see `json_snapshot`).
 """
 
 from __future__ import annotations
