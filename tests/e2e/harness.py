@@ -416,11 +416,12 @@ async def run_suite(tmp: Path, *, during_history: Hook | None = None, at_minute:
             await wait_for(finished, 180, "the backtest VM to finish")
             result.backtest = await snapshot(suite, bt_id)
             mark("backtest finished")
-        return result
     except BaseException:
         print(suite.tail(60))  # shown by pytest with the failure
         await suite.stop()
         raise
-    else:
-        code = await suite.stop()
-        assert code == 0, f"the supervisor exited with {code}:\n{suite.tail()}"
+    # Stopped here, not in a try's else: a return inside the try skipped the else, and every passing run
+    # left its suite running until the test process ended.
+    code = await suite.stop()
+    assert code == 0, f"the supervisor exited with {code}:\n{suite.tail()}"
+    return result
