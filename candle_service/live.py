@@ -97,6 +97,10 @@ class LiveFeed:
         manager = BinanceSocketManager(self.market.client, max_queue_size=self.max_queue)
         manager.FSTREAM_URL = self.market.ws_url
         socket = manager.futures_multiplex_socket(self.streams())
+        # python-binance would reconnect by itself, silently: after an exchange-side drop its own reconnect
+        # left this feed with no klines and no error, every pulse then backfilled by REST. tenacity does it
+        # here (run), as for broker_service's mark prices.
+        socket.MAX_RECONNECTS = 0
         async with socket as stream:
             self.connects += 1
             log.info("kline websocket connected", extra={"event": "ws_connected", "streams": len(self.streams())})

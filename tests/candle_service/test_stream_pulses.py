@@ -258,3 +258,35 @@ async def test_kline_socket_that_overflows_reconnects_and_goes_on(stack: CandleS
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_kline_socket_dropped_by_the_exchange_reconnects_and_closes_arrive_over_it(stack: CandleStack) -> None:
+    """The exchange drops the socket (exchange_sim closes it with code 1006): the feed reconnects through
+    its own tenacity loop and the next closes arrive over the new socket. python-binance's own silent
+    reconnect used to leave the feed without klines for good, every pulse then backfilled by REST."""
+    from candle_service.live import LiveFeed
+
+    def no_store(series: object) -> None:
+        return None
+
+    feed = LiveFeed(stack.service.market, ["BTCUSDT", "ETHUSDT"], ["1m"], no_store)
+    task = asyncio.create_task(feed.run())
+    try:
+        async with asyncio.timeout(30):
+            while feed.connects < 1:  # bounded by the timeout
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3)
+            dropped = await stack.sim.admin.call("POST", "/_sim/drop_ws", {"kind": "market"})
+            assert dropped["dropped"] >= 1
+            while feed.connects < 2:  # bounded by the timeout
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3)
+            await stack.sim.admin.step(minutes=1)
+            close_open_time = SIM_START
+            while not {("BTCUSDT", "1m", close_open_time), ("ETHUSDT", "1m", close_open_time)} <= set(feed.arrived):
+                await asyncio.sleep(0.05)  # bounded by the timeout
+        assert not task.done()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
