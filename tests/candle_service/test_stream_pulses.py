@@ -12,6 +12,7 @@ from pathlib import Path
 import grpc
 import pytest
 
+from candle_service.live import LiveFeed
 from parayok.convert import timeframe_name
 from parayok.v1 import candles_pb2, common_pb2
 
@@ -226,65 +227,53 @@ async def test_slow_store_gets_one_insert_for_a_burst_and_every_published_candle
 async def test_kline_socket_that_overflows_reconnects_and_goes_on(stack: CandleStack) -> None:
     """python-binance closes a socket whose queue overflows (ReadLoopClosed on the next read): the
     feed reconnects instead of ending (it used to end for good), and later klines arrive."""
-    from candle_service.live import LiveFeed
-
-    def no_store(series: object) -> None:
-        return None
-
     symbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "BNBUSDT", "DOGEUSDT"]
     # A queue bound of 0 overflows on the first message whatever the reader's pace (a bound of 1 overflowed
     # only when the feed fell a message behind, which a quicker feed stopped doing)
-    feed = LiveFeed(stack.service.market, symbols, ["1m"], no_store, max_queue=0)
-    task = asyncio.create_task(feed.run())
-    try:
-        async with asyncio.timeout(30):
-            while feed.connects < 1:  # bounded by the timeout
-                await asyncio.sleep(0.05)
-            await asyncio.sleep(0.3)
-            now = SIM_START
-            while feed.connects < 2:  # bursts of 6 symbols × 5 klines until the queue overflows
-                await stack.sim.admin.step(minutes=5)
-                now += 5 * MIN
-                await asyncio.sleep(0.5)
-            # Once it has reconnected, the queue is large enough again: klines of the minutes stepped
-            # from now on come through (a minute lost to a last overflow is the pulser's REST backfill).
-            feed.max_queue = 10_000
-            while not any(t == now - MIN for (_, _, t) in feed.arrived):  # bounded by the timeout
-                await stack.sim.admin.step(minutes=1)  # closes the kline that opened at `now`
-                now += MIN
-                await asyncio.sleep(0.5)
-        assert not task.done()
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async with running_feed(stack, symbols, max_queue=0) as feed, asyncio.timeout(30):
+        now = SIM_START
+        while feed.connects < 2:  # bursts of 6 symbols × 5 klines until the queue overflows
+            await stack.sim.admin.step(minutes=5)
+            now += 5 * MIN
+            await asyncio.sleep(0.5)
+        # Once it has reconnected, the queue is large enough again: klines of the minutes stepped
+        # from now on come through (a minute lost to a last overflow is the pulser's REST backfill).
+        feed.max_queue = 10_000
+        while not any(t == now - MIN for (_, _, t) in feed.arrived):  # bounded by the timeout
+            await stack.sim.admin.step(minutes=1)  # closes the kline that opened at `now`
+            now += MIN
+            await asyncio.sleep(0.5)
 
 
 async def test_kline_socket_dropped_by_the_exchange_reconnects_and_closes_arrive_over_it(stack: CandleStack) -> None:
     """The exchange drops the socket (exchange_sim closes it with code 1006): the feed reconnects through
     its own tenacity loop and the next closes arrive over the new socket. python-binance's own silent
     reconnect used to leave the feed without klines for good, every pulse then backfilled by REST."""
-    from candle_service.live import LiveFeed
+    async with running_feed(stack, ["BTCUSDT", "ETHUSDT"]) as feed, asyncio.timeout(30):
+        dropped = await stack.sim.admin.call("POST", "/_sim/drop_ws", {"kind": "market"})
+        assert dropped["dropped"] >= 1
+        while feed.connects < 2:  # bounded by the timeout
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+        await stack.sim.admin.step(minutes=1)
+        close_open_time = SIM_START
+        while not {("BTCUSDT", "1m", close_open_time), ("ETHUSDT", "1m", close_open_time)} <= set(feed.arrived):
+            await asyncio.sleep(0.05)  # bounded by the timeout
 
-    def no_store(series: object) -> None:
-        return None
 
-    feed = LiveFeed(stack.service.market, ["BTCUSDT", "ETHUSDT"], ["1m"], no_store)
+@contextlib.asynccontextmanager
+async def running_feed(stack: CandleStack, symbols: list[str],
+                       max_queue: int = LiveFeed.max_queue) -> AsyncIterator[LiveFeed]:
+    """A LiveFeed on the stack's exchange (storing nothing), connected once; cancelled on the way out,
+    after the caller checked that it had not ended by itself."""
+    feed = LiveFeed(stack.service.market, symbols, ["1m"], lambda series: None, max_queue=max_queue)
     task = asyncio.create_task(feed.run())
     try:
         async with asyncio.timeout(30):
             while feed.connects < 1:  # bounded by the timeout
                 await asyncio.sleep(0.05)
-            await asyncio.sleep(0.3)
-            dropped = await stack.sim.admin.call("POST", "/_sim/drop_ws", {"kind": "market"})
-            assert dropped["dropped"] >= 1
-            while feed.connects < 2:  # bounded by the timeout
-                await asyncio.sleep(0.05)
-            await asyncio.sleep(0.3)
-            await stack.sim.admin.step(minutes=1)
-            close_open_time = SIM_START
-            while not {("BTCUSDT", "1m", close_open_time), ("ETHUSDT", "1m", close_open_time)} <= set(feed.arrived):
-                await asyncio.sleep(0.05)  # bounded by the timeout
+        await asyncio.sleep(0.3)
+        yield feed
         assert not task.done()
     finally:
         task.cancel()
