@@ -46,8 +46,7 @@ class Conn:
     """One websocket client: its streams, and a queue drained by a writer task so a slow
     client never blocks the simulator."""
 
-    def __init__(self, ws: web.WebSocketResponse, combined: bool, user_key: str | None = None,
-                 stamps: Stamps | None = None) -> None:
+    def __init__(self, ws: web.WebSocketResponse, combined: bool, user_key: str | None, stamps: Stamps) -> None:
         self.ws = ws
         self.combined = combined
         self.user_key = user_key  # listen key for user-data connections
@@ -78,8 +77,8 @@ class Conn:
                 await self.ws.send_str(item[0])
             except (ConnectionError, RuntimeError):
                 return
-            if item[1] is not None and self.stamps is not None:
-                self.stamps.kline_pushed(item[1])
+            if item[1] is not None:
+                self.stamps.kline_pushed(item[1], time.monotonic_ns())
 
 
 class Hub:

@@ -8,7 +8,6 @@ order received by the exchange" is what a trader's system is answerable for. ``/
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 # A bounded record: a long run keeps the most recent ones (a benchmark reads them as it goes).
@@ -27,9 +26,9 @@ class Stamps:
         self.klines: dict[tuple[str, str, int], int] = {}
         self.orders: dict[str, int] = {}
 
-    def kline_pushed(self, key: tuple[str, str, int], at_ns: int | None = None) -> None:
+    def kline_pushed(self, key: tuple[str, str, int], at_ns: int) -> None:
         if key not in self.klines:
-            self.klines[key] = time.monotonic_ns() if at_ns is None else at_ns
+            self.klines[key] = at_ns
             self._bound(self.klines)
 
     def order_received(self, client_order_id: str, at_ns: int) -> None:
