@@ -21,15 +21,12 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from binance import BinanceSocketManager
 from binance.async_client import AsyncClient
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
+from parayok.binance_stream import market_stream
+
 log = logging.getLogger("broker_service.mark_prices")
-
-
-class FeedBroken(Exception):
-    """The socket reported an error (drop, overflow): reconnect."""
 
 
 class MarkPriceFeed:
@@ -113,13 +110,8 @@ class MarkPriceFeed:
         )
 
     async def _session(self) -> None:
-        manager = BinanceSocketManager(self.client)
-        manager.FSTREAM_URL = self.ws_url
-        socket = manager.futures_multiplex_socket(self.streams())
-        socket.TIMEOUT = self.READ_TIMEOUT_S
-        # python-binance would reconnect by itself, silently and with its own waits; tenacity does it here.
-        socket.MAX_RECONNECTS = 0
-        async with socket as stream:
+        async with market_stream(self.client, self.ws_url, self.streams(),
+                                 read_timeout_s=self.READ_TIMEOUT_S) as payloads:
             self.connects += 1
             self.connected = True
             log.info(
@@ -127,13 +119,8 @@ class MarkPriceFeed:
                 extra={"event": "mark_ws_connected", "account": self.account_id, "symbols": len(self.symbols)},
             )
             try:
-                while True:
-                    msg = await stream.recv()
-                    if not isinstance(msg, dict):
-                        continue
-                    if msg.get("e") == "error":
-                        raise FeedBroken(f"{msg.get('type')}: {msg.get('m')}")
-                    self._on_message(msg.get("data", msg))
+                async for data in payloads:
+                    self._on_message(data)
             finally:
                 self.connected = False
 

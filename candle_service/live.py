@@ -23,7 +23,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from binance import BinanceSocketManager
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
 
 from candle_service.candles import CandleColumns
@@ -32,12 +31,9 @@ from candle_service.market import Market, MarketUnavailable
 from candle_service.pulse_chunks import LivePulse, Price, PulseChunk, live_chunk, single_pulse
 from candle_service.store import CandleStore
 from candle_service.timeframes import parse_timeframe, sort_longest_first
+from parayok.binance_stream import market_stream
 
 log = logging.getLogger("candle_service.live")
-
-
-class StreamBroken(Exception):
-    """The websocket reported an error or went silent: reconnect."""
 
 
 @dataclass
@@ -94,30 +90,13 @@ class LiveFeed:
                 await self._run_once()
 
     async def _run_once(self) -> None:
-        manager = BinanceSocketManager(self.market.client, max_queue_size=self.max_queue)
-        manager.FSTREAM_URL = self.market.ws_url
-        socket = manager.futures_multiplex_socket(self.streams())
-        # python-binance would reconnect by itself, silently: after an exchange-side drop its own reconnect
-        # left this feed with no klines and no error, every pulse then backfilled by REST. tenacity does it
-        # here (run), as for broker_service's mark prices.
-        socket.MAX_RECONNECTS = 0
-        async with socket as stream:
+        async with market_stream(self.market.client, self.market.ws_url, self.streams(), max_queue=self.max_queue,
+                                 silence_s=self.silence_s) as payloads:
             self.connects += 1
             log.info("kline websocket connected", extra={"event": "ws_connected", "streams": len(self.streams())})
             self.changed.set()
-            while True:  # one message per turn until the socket breaks
-                # asyncio.timeout, not wait_for: on Python 3.11 wait_for wraps every message's recv in a
-                # task of its own, a loop turn more per kline on the live path
-                try:
-                    async with asyncio.timeout(self.silence_s):
-                        msg = await stream.recv()
-                except TimeoutError as exc:
-                    raise StreamBroken(f"no message in {self.silence_s} s") from exc
-                if not isinstance(msg, dict):
-                    continue
-                if msg.get("e") == "error":
-                    raise StreamBroken(str(msg.get("m") or msg.get("type")))
-                self._on_message(msg.get("data", msg))
+            async for data in payloads:
+                self._on_message(data)
 
     def _on_message(self, data: dict[str, Any]) -> None:
         k = data.get("k")
