@@ -8,6 +8,7 @@ order received by the exchange" is what a trader's system is answerable for. ``/
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 # A bounded record: a long run keeps the most recent ones (a benchmark reads them as it goes).
@@ -23,8 +24,10 @@ class Stamps:
         if keep < 1:
             raise ValueError(f"keep: must be at least 1, got {keep}")
         self.keep = keep
-        self.klines: dict[tuple[str, str, int], int] = {}
-        self.orders: dict[str, int] = {}
+        # OrderedDict, not dict: dropping a dict's first key again and again makes each next(iter()) step
+        # over every earlier deleted slot, quadratic once the bound is reached
+        self.klines: OrderedDict[tuple[str, str, int], int] = OrderedDict()
+        self.orders: OrderedDict[str, int] = OrderedDict()
 
     def kline_pushed(self, key: tuple[str, str, int], at_ns: int) -> None:
         if key not in self.klines:
@@ -36,9 +39,9 @@ class Stamps:
             self.orders[client_order_id] = at_ns
             self._bound(self.orders)
 
-    def _bound(self, d: dict[Any, int]) -> None:
+    def _bound(self, d: OrderedDict[Any, int]) -> None:
         if len(d) > self.keep:
-            del d[next(iter(d))]  # dicts keep insertion order: the oldest
+            d.popitem(last=False)  # the oldest
 
     def as_json(self) -> dict[str, Any]:
         return {"clock": "monotonic_ns",
