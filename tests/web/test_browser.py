@@ -52,7 +52,9 @@ async def test_page_in_headless_chromium_renders_chart_and_entries(candles: Any)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", page_port).start()
     try:
-        async with bridge_stack(candles, web_cors=origin) as s:
+        # A deadline for a loaded CI machine (the bridge's 2 s default answered a cold first chart with its
+        # error there): this test is about the page, test_errors_security about deadlines.
+        async with bridge_stack(candles, web_cors=origin, web_rpc_timeout=20.0) as s:
             proc = await asyncio.create_subprocess_exec(
                 "node", str(NODE_DIR / "browser.js"), f"{origin}/?bridge={s.url}", cwd=NODE_DIR,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=dict(os.environ, CHROMIUM=CHROMIUM))

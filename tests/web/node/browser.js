@@ -10,8 +10,9 @@ const { chromium } = require('playwright-core');
       '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   const errors = [];
+  let page;
   try {
-    const page = await browser.newPage();
+    page = await browser.newPage();
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     await page.goto(process.argv[2]);
@@ -27,7 +28,11 @@ const { chromium } = require('playwright-core');
     result.errors = errors;
     process.stdout.write(JSON.stringify(result) + '\n');
   } catch (e) {
-    process.stdout.write(JSON.stringify({ failure: String(e), errors }) + '\n');
+    const shown = await Promise.race([  // what the page showed when it gave up, if it still answers
+      page.evaluate(() => ['status', 'transport', 'chart'].map((id) => document.getElementById(id).textContent)),
+      new Promise((resolve) => setTimeout(() => resolve(null), 2000)),
+    ]).catch(() => null);
+    process.stdout.write(JSON.stringify({ failure: String(e), errors, shown }) + '\n');
   } finally {
     await browser.close();
   }
