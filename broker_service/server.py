@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 
 import grpc
 
-from parayok.errors import grpc_errors
+from parayok.errors import error_status, grpc_errors
+from parayok.request_stream import answer_each
 from parayok.v1 import broker_pb2, broker_pb2_grpc, common_pb2, orders_pb2
 
 from .binance_account import validate_request
@@ -194,6 +195,25 @@ class BrokerServicer(broker_pb2_grpc.BrokerServiceServicer):
     async def PlaceBracketOrder(
         self, request: broker_pb2.PlaceBracketOrderRequest, context: grpc.aio.ServicerContext
     ) -> broker_pb2.Bracket:
+        return await self._place(request)
+
+    @grpc_errors
+    async def PlaceBracketOrders(
+        self, requests: AsyncIterator[broker_pb2.PlaceBracketOrderRequest], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[broker_pb2.BracketPlacement]:
+        async for placement in answer_each(requests, self._placement):
+            yield placement
+
+    async def _placement(self, request: broker_pb2.PlaceBracketOrderRequest) -> broker_pb2.BracketPlacement:
+        try:
+            return broker_pb2.BracketPlacement(client_order_id=request.client_order_id,
+                                               bracket=await self._place(request))
+        except Exception as exc:  # answered in its placement; the stream goes on
+            code, message = error_status(exc)
+            return broker_pb2.BracketPlacement(client_order_id=request.client_order_id, error_code=code.value[0],
+                                               error_message=message)
+
+    async def _place(self, request: broker_pb2.PlaceBracketOrderRequest) -> broker_pb2.Bracket:
         req = bracket_request(request)
         acct = self.service.account(req.account_id)
         return bracket_pb(await acct.place_bracket(req))

@@ -41,12 +41,17 @@ def status_for(exc: BaseException) -> grpc.StatusCode | None:
     return None
 
 
-async def _abort(context: grpc.aio.ServicerContext, exc: Exception) -> None:
+def error_status(exc: Exception) -> tuple[grpc.StatusCode, str]:
+    """The status and message a client gets for ``exc`` (an unexpected one is logged, and INTERNAL)."""
     code = status_for(exc)
     if code is None:
-        log.exception("unexpected error in an RPC", extra={"event": "rpc_error"})
-        await context.abort(grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}")
-    await context.abort(code, str(exc) or type(exc).__name__)
+        log.error("unexpected error in an RPC", exc_info=exc, extra={"event": "rpc_error"})
+        return grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}"
+    return code, str(exc) or type(exc).__name__
+
+
+async def _abort(context: grpc.aio.ServicerContext, exc: Exception) -> None:
+    await context.abort(*error_status(exc))
 
 
 def grpc_errors(method: F) -> F:

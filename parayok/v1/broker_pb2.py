@@ -26,7 +26,7 @@ from parayok.v1 import common_pb2 as parayok_dot_v1_dot_common__pb2
 from parayok.v1 import orders_pb2 as parayok_dot_v1_dot_orders__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17parayok/v1/broker.proto\x12\nparayok.v1\x1a\x17parayok/v1/common.proto\x1a\x17parayok/v1/orders.proto\"\xec\x01\n\x18PlaceBracketOrderRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\x1e\n\x04side\x18\x03 \x01(\x0e\x32\x10.parayok.v1.Side\x12\x12\n\x08quantity\x18\x04 \x01(\x01H\x00\x12\x18\n\x0equote_notional\x18\x05 \x01(\x01H\x00\x12\x11\n\tstop_loss\x18\x06 \x01(\x01\x12\x13\n\x0btake_profit\x18\x07 \x01(\x01\x12\x17\n\x0f\x63lient_order_id\x18\x08 \x01(\t\x12\x15\n\rfirst_sent_ms\x18\t \x01(\x03\x42\x06\n\x04size\"@\n\x11GetBracketRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63lient_order_id\x18\x02 \x01(\t\"\xa6\x04\n\rExchangeOrder\x12\x19\n\x11\x65xchange_order_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63lient_order_id\x18\x02 \x01(\t\x12\x0e\n\x06symbol\x18\x03 \x01(\t\x12\x1e\n\x04side\x18\x04 \x01(\x0e\x32\x10.parayok.v1.Side\x12/\n\rposition_side\x18\x05 \x01(\x0e\x32\x18.parayok.v1.PositionSide\x12#\n\x04type\x18\x06 \x01(\x0e\x32\x15.parayok.v1.OrderType\x12\'\n\x06status\x18\x07 \x01(\x0e\x32\x17.parayok.v1.OrderStatus\x12\x10\n\x08quantity\x18\x08 \x01(\x01\x12\r\n\x05price\x18\t \x01(\x01\x12\x12\n\nstop_price\x18\n \x01(\x01\x12\x17\n\x0f\x66illed_quantity\x18\x0b \x01(\x01\x12\x15\n\raverage_price\x18\x0c \x01(\x01\x12\x0f\n\x07is_algo\x18\r \x01(\x08\x12\x13\n\x0breduce_only\x18\x0e \x01(\x08\x12\x16\n\x0e\x63lose_position\x18\x0f \x01(\x08\x12\x16\n\x0eupdate_time_ms\x18\x10 \x01(\x03\x12\x1a\n\x12last_fill_quantity\x18\x11 \x01(\x01\x12\x17\n\x0flast_fill_price\x18\x12 \x01(\x01\x12\x12\n\ncommission\x18\x13 \x01(\x01\x12\x18\n\x10\x63ommission_asset\x18\x14 \x01(\t\x12\x14\n\x0crealized_pnl\x18\x15 \x01(\x01\"\xdc\x03\n\x07\x42racket\x12\x17\n\x0f\x63lient_order_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\x0e\n\x06symbol\x18\x03 \x01(\t\x12\x1e\n\x04side\x18\x04 \x01(\x0e\x32\x10.parayok.v1.Side\x12\x10\n\x08quantity\x18\x05 \x01(\x01\x12\x17\n\x0f\x66illed_quantity\x18\x06 \x01(\x01\x12\x1b\n\x13\x61verage_entry_price\x18\x07 \x01(\x01\x12\x11\n\tstop_loss\x18\x08 \x01(\x01\x12\x13\n\x0btake_profit\x18\t \x01(\x01\x12\'\n\x05state\x18\n \x01(\x0e\x32\x18.parayok.v1.BracketState\x12(\n\x05\x65ntry\x18\x0b \x01(\x0b\x32\x19.parayok.v1.ExchangeOrder\x12\'\n\x04stop\x18\x0c \x01(\x0b\x32\x19.parayok.v1.ExchangeOrder\x12\'\n\x04take\x18\r \x01(\x0b\x32\x19.parayok.v1.ExchangeOrder\x12\r\n\x05\x65rror\x18\x0e \x01(\t\x12\x12\n\nexit_price\x18\x0f \x01(\x01\x12\x14\n\x0crealized_pnl\x18\x10 \x01(\x01\x12\x12\n\ncreated_ms\x18\x11 \x01(\x03\x12\x12\n\nupdated_ms\x18\x12 \x01(\x03\"}\n\x12\x43\x61ncelOrderRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\x17\n\x0f\x63lient_order_id\x18\x03 \x01(\t\x12\x19\n\x11\x65xchange_order_id\x18\x04 \x01(\t\x12\x0f\n\x07is_algo\x18\x05 \x01(\x08\"k\n\x14\x43losePositionRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12/\n\rposition_side\x18\x03 \x01(\x0e\x32\x18.parayok.v1.PositionSide\"\'\n\x11GetAccountRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\"\xdd\x01\n\x08Position\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12/\n\rposition_side\x18\x02 \x01(\x0e\x32\x18.parayok.v1.PositionSide\x12\x10\n\x08quantity\x18\x03 \x01(\x01\x12\x13\n\x0b\x65ntry_price\x18\x04 \x01(\x01\x12\x12\n\nmark_price\x18\x05 \x01(\x01\x12\x16\n\x0eunrealized_pnl\x18\x06 \x01(\x01\x12\x10\n\x08leverage\x18\x07 \x01(\x05\x12+\n\x0bmargin_type\x18\x08 \x01(\x0e\x32\x16.parayok.v1.MarginType\"\xaa\x02\n\x07\x41\x63\x63ount\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12$\n\x04kind\x18\x02 \x01(\x0e\x32\x16.parayok.v1.BrokerKind\x12/\n\rposition_mode\x18\x03 \x01(\x0e\x32\x18.parayok.v1.PositionMode\x12\x0f\n\x07\x62\x61lance\x18\x04 \x01(\x01\x12\x11\n\tavailable\x18\x05 \x01(\x01\x12\x16\n\x0eunrealized_pnl\x18\x06 \x01(\x01\x12\'\n\tpositions\x18\x07 \x03(\x0b\x32\x14.parayok.v1.Position\x12\x0e\n\x06halted\x18\x08 \x01(\x08\x12\x13\n\x0bhalt_reason\x18\t \x01(\t\x12\x17\n\x0fhalted_until_ms\x18\n \x01(\x03\x12\x11\n\tconnected\x18\x0b \x01(\x08\"\x15\n\x13ListAccountsRequest\"=\n\x14ListAccountsResponse\x12%\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x13.parayok.v1.Account\";\n\x15ListOpenOrdersRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\"C\n\x16ListOpenOrdersResponse\x12)\n\x06orders\x18\x01 \x03(\x0b\x32\x19.parayok.v1.ExchangeOrder\"H\n\x1aStreamAccountEventsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61\x66ter_event_id\x18\x02 \x01(\x04\"V\n\rBalanceUpdate\x12\r\n\x05\x61sset\x18\x01 \x01(\t\x12\x16\n\x0ewallet_balance\x18\x02 \x01(\x01\x12\x0e\n\x06\x63hange\x18\x03 \x01(\x01\x12\x0e\n\x06reason\x18\x04 \x01(\t\"1\n\rAccountHalted\x12\x0e\n\x06reason\x18\x01 \x01(\t\x12\x10\n\x08until_ms\x18\x02 \x01(\x03\"\xa7\x02\n\x0c\x41\x63\x63ountEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\x04\x12\x0f\n\x07time_ms\x18\x02 \x01(\x03\x12\x12\n\naccount_id\x18\x03 \x01(\t\x12*\n\x05order\x18\x04 \x01(\x0b\x32\x19.parayok.v1.ExchangeOrderH\x00\x12,\n\x07\x62\x61lance\x18\x05 \x01(\x0b\x32\x19.parayok.v1.BalanceUpdateH\x00\x12(\n\x08position\x18\x06 \x01(\x0b\x32\x14.parayok.v1.PositionH\x00\x12&\n\x07\x62racket\x18\x07 \x01(\x0b\x32\x13.parayok.v1.BracketH\x00\x12+\n\x06halted\x18\x08 \x01(\x0b\x32\x19.parayok.v1.AccountHaltedH\x00\x42\x07\n\x05\x65vent*a\n\x0cPositionMode\x12\x1d\n\x19POSITION_MODE_UNSPECIFIED\x10\x00\x12\x17\n\x13POSITION_MODE_HEDGE\x10\x01\x12\x19\n\x15POSITION_MODE_ONE_WAY\x10\x02*\\\n\nMarginType\x12\x1b\n\x17MARGIN_TYPE_UNSPECIFIED\x10\x00\x12\x18\n\x14MARGIN_TYPE_ISOLATED\x10\x01\x12\x17\n\x13MARGIN_TYPE_CROSSED\x10\x02*v\n\x0cPositionSide\x12\x1d\n\x19POSITION_SIDE_UNSPECIFIED\x10\x00\x12\x16\n\x12POSITION_SIDE_BOTH\x10\x01\x12\x16\n\x12POSITION_SIDE_LONG\x10\x02\x12\x17\n\x13POSITION_SIDE_SHORT\x10\x03*\xe9\x01\n\tOrderType\x12\x1a\n\x16ORDER_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11ORDER_TYPE_MARKET\x10\x01\x12\x14\n\x10ORDER_TYPE_LIMIT\x10\x02\x12\x1a\n\x16ORDER_TYPE_STOP_MARKET\x10\x03\x12!\n\x1dORDER_TYPE_TAKE_PROFIT_MARKET\x10\x04\x12\x13\n\x0fORDER_TYPE_STOP\x10\x05\x12\x1a\n\x16ORDER_TYPE_TAKE_PROFIT\x10\x06\x12#\n\x1fORDER_TYPE_TRAILING_STOP_MARKET\x10\x07*\xe9\x01\n\x0bOrderStatus\x12\x1c\n\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12\x14\n\x10ORDER_STATUS_NEW\x10\x01\x12!\n\x1dORDER_STATUS_PARTIALLY_FILLED\x10\x02\x12\x17\n\x13ORDER_STATUS_FILLED\x10\x03\x12\x19\n\x15ORDER_STATUS_CANCELED\x10\x04\x12\x18\n\x14ORDER_STATUS_EXPIRED\x10\x05\x12\x19\n\x15ORDER_STATUS_REJECTED\x10\x06\x12\x1a\n\x16ORDER_STATUS_TRIGGERED\x10\x07*\x94\x01\n\x0c\x42racketState\x12\x1d\n\x19\x42RACKET_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x42RACKET_STATE_PENDING\x10\x01\x12\x16\n\x12\x42RACKET_STATE_OPEN\x10\x02\x12\x18\n\x14\x42RACKET_STATE_CLOSED\x10\x03\x12\x18\n\x14\x42RACKET_STATE_FAILED\x10\x04\x32\x82\x05\n\rBrokerService\x12N\n\x11PlaceBracketOrder\x12$.parayok.v1.PlaceBracketOrderRequest\x1a\x13.parayok.v1.Bracket\x12@\n\nGetBracket\x12\x1d.parayok.v1.GetBracketRequest\x1a\x13.parayok.v1.Bracket\x12H\n\x0b\x43\x61ncelOrder\x12\x1e.parayok.v1.CancelOrderRequest\x1a\x19.parayok.v1.ExchangeOrder\x12L\n\rClosePosition\x12 .parayok.v1.ClosePositionRequest\x1a\x19.parayok.v1.ExchangeOrder\x12@\n\nGetAccount\x12\x1d.parayok.v1.GetAccountRequest\x1a\x13.parayok.v1.Account\x12Q\n\x0cListAccounts\x12\x1f.parayok.v1.ListAccountsRequest\x1a .parayok.v1.ListAccountsResponse\x12W\n\x0eListOpenOrders\x12!.parayok.v1.ListOpenOrdersRequest\x1a\".parayok.v1.ListOpenOrdersResponse\x12Y\n\x13StreamAccountEvents\x12&.parayok.v1.StreamAccountEventsRequest\x1a\x18.parayok.v1.AccountEvent0\x01\x42(\n\x0e\x64\x65v.parayok.v1P\x01Z\x14parayok/v1;parayokv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17parayok/v1/broker.proto\x12\nparayok.v1\x1a\x17parayok/v1/common.proto\x1a\x17parayok/v1/orders.proto\"\xec\x01\n\x18PlaceBracketOrderRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\x1e\n\x04side\x18\x03 \x01(\x0e\x32\x10.parayok.v1.Side\x12\x12\n\x08quantity\x18\x04 \x01(\x01H\x00\x12\x18\n\x0equote_notional\x18\x05 \x01(\x01H\x00\x12\x11\n\tstop_loss\x18\x06 \x01(\x01\x12\x13\n\x0btake_profit\x18\x07 \x01(\x01\x12\x17\n\x0f\x63lient_order_id\x18\x08 \x01(\t\x12\x15\n\rfirst_sent_ms\x18\t \x01(\x03\x42\x06\n\x04size\"|\n\x10\x42racketPlacement\x12\x17\n\x0f\x63lient_order_id\x18\x01 \x01(\t\x12$\n\x07\x62racket\x18\x02 \x01(\x0b\x32\x13.parayok.v1.Bracket\x12\x12\n\nerror_code\x18\x03 \x01(\x05\x12\x15\n\rerror_message\x18\x04 \x01(\t\"@\n\x11GetBracketRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63lient_order_id\x18\x02 \x01(\t\"\xa6\x04\n\rExchangeOrder\x12\x19\n\x11\x65xchange_order_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63lient_order_id\x18\x02 \x01(\t\x12\x0e\n\x06symbol\x18\x03 \x01(\t\x12\x1e\n\x04side\x18\x04 \x01(\x0e\x32\x10.parayok.v1.Side\x12/\n\rposition_side\x18\x05 \x01(\x0e\x32\x18.parayok.v1.PositionSide\x12#\n\x04type\x18\x06 \x01(\x0e\x32\x15.parayok.v1.OrderType\x12\'\n\x06status\x18\x07 \x01(\x0e\x32\x17.parayok.v1.OrderStatus\x12\x10\n\x08quantity\x18\x08 \x01(\x01\x12\r\n\x05price\x18\t \x01(\x01\x12\x12\n\nstop_price\x18\n \x01(\x01\x12\x17\n\x0f\x66illed_quantity\x18\x0b \x01(\x01\x12\x15\n\raverage_price\x18\x0c \x01(\x01\x12\x0f\n\x07is_algo\x18\r \x01(\x08\x12\x13\n\x0breduce_only\x18\x0e \x01(\x08\x12\x16\n\x0e\x63lose_position\x18\x0f \x01(\x08\x12\x16\n\x0eupdate_time_ms\x18\x10 \x01(\x03\x12\x1a\n\x12last_fill_quantity\x18\x11 \x01(\x01\x12\x17\n\x0flast_fill_price\x18\x12 \x01(\x01\x12\x12\n\ncommission\x18\x13 \x01(\x01\x12\x18\n\x10\x63ommission_asset\x18\x14 \x01(\t\x12\x14\n\x0crealized_pnl\x18\x15 \x01(\x01\"\xdc\x03\n\x07\x42racket\x12\x17\n\x0f\x63lient_order_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\x0e\n\x06symbol\x18\x03 \x01(\t\x12\x1e\n\x04side\x18\x04 \x01(\x0e\x32\x10.parayok.v1.Side\x12\x10\n\x08quantity\x18\x05 \x01(\x01\x12\x17\n\x0f\x66illed_quantity\x18\x06 \x01(\x01\x12\x1b\n\x13\x61verage_entry_price\x18\x07 \x01(\x01\x12\x11\n\tstop_loss\x18\x08 \x01(\x01\x12\x13\n\x0btake_profit\x18\t \x01(\x01\x12\'\n\x05state\x18\n \x01(\x0e\x32\x18.parayok.v1.BracketState\x12(\n\x05\x65ntry\x18\x0b \x01(\x0b\x32\x19.parayok.v1.ExchangeOrder\x12\'\n\x04stop\x18\x0c \x01(\x0b\x32\x19.parayok.v1.ExchangeOrder\x12\'\n\x04take\x18\r \x01(\x0b\x32\x19.parayok.v1.ExchangeOrder\x12\r\n\x05\x65rror\x18\x0e \x01(\t\x12\x12\n\nexit_price\x18\x0f \x01(\x01\x12\x14\n\x0crealized_pnl\x18\x10 \x01(\x01\x12\x12\n\ncreated_ms\x18\x11 \x01(\x03\x12\x12\n\nupdated_ms\x18\x12 \x01(\x03\"}\n\x12\x43\x61ncelOrderRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\x17\n\x0f\x63lient_order_id\x18\x03 \x01(\t\x12\x19\n\x11\x65xchange_order_id\x18\x04 \x01(\t\x12\x0f\n\x07is_algo\x18\x05 \x01(\x08\"k\n\x14\x43losePositionRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12/\n\rposition_side\x18\x03 \x01(\x0e\x32\x18.parayok.v1.PositionSide\"\'\n\x11GetAccountRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\"\xdd\x01\n\x08Position\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12/\n\rposition_side\x18\x02 \x01(\x0e\x32\x18.parayok.v1.PositionSide\x12\x10\n\x08quantity\x18\x03 \x01(\x01\x12\x13\n\x0b\x65ntry_price\x18\x04 \x01(\x01\x12\x12\n\nmark_price\x18\x05 \x01(\x01\x12\x16\n\x0eunrealized_pnl\x18\x06 \x01(\x01\x12\x10\n\x08leverage\x18\x07 \x01(\x05\x12+\n\x0bmargin_type\x18\x08 \x01(\x0e\x32\x16.parayok.v1.MarginType\"\xaa\x02\n\x07\x41\x63\x63ount\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12$\n\x04kind\x18\x02 \x01(\x0e\x32\x16.parayok.v1.BrokerKind\x12/\n\rposition_mode\x18\x03 \x01(\x0e\x32\x18.parayok.v1.PositionMode\x12\x0f\n\x07\x62\x61lance\x18\x04 \x01(\x01\x12\x11\n\tavailable\x18\x05 \x01(\x01\x12\x16\n\x0eunrealized_pnl\x18\x06 \x01(\x01\x12\'\n\tpositions\x18\x07 \x03(\x0b\x32\x14.parayok.v1.Position\x12\x0e\n\x06halted\x18\x08 \x01(\x08\x12\x13\n\x0bhalt_reason\x18\t \x01(\t\x12\x17\n\x0fhalted_until_ms\x18\n \x01(\x03\x12\x11\n\tconnected\x18\x0b \x01(\x08\"\x15\n\x13ListAccountsRequest\"=\n\x14ListAccountsResponse\x12%\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x13.parayok.v1.Account\";\n\x15ListOpenOrdersRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\"C\n\x16ListOpenOrdersResponse\x12)\n\x06orders\x18\x01 \x03(\x0b\x32\x19.parayok.v1.ExchangeOrder\"H\n\x1aStreamAccountEventsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61\x66ter_event_id\x18\x02 \x01(\x04\"V\n\rBalanceUpdate\x12\r\n\x05\x61sset\x18\x01 \x01(\t\x12\x16\n\x0ewallet_balance\x18\x02 \x01(\x01\x12\x0e\n\x06\x63hange\x18\x03 \x01(\x01\x12\x0e\n\x06reason\x18\x04 \x01(\t\"1\n\rAccountHalted\x12\x0e\n\x06reason\x18\x01 \x01(\t\x12\x10\n\x08until_ms\x18\x02 \x01(\x03\"\xa7\x02\n\x0c\x41\x63\x63ountEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\x04\x12\x0f\n\x07time_ms\x18\x02 \x01(\x03\x12\x12\n\naccount_id\x18\x03 \x01(\t\x12*\n\x05order\x18\x04 \x01(\x0b\x32\x19.parayok.v1.ExchangeOrderH\x00\x12,\n\x07\x62\x61lance\x18\x05 \x01(\x0b\x32\x19.parayok.v1.BalanceUpdateH\x00\x12(\n\x08position\x18\x06 \x01(\x0b\x32\x14.parayok.v1.PositionH\x00\x12&\n\x07\x62racket\x18\x07 \x01(\x0b\x32\x13.parayok.v1.BracketH\x00\x12+\n\x06halted\x18\x08 \x01(\x0b\x32\x19.parayok.v1.AccountHaltedH\x00\x42\x07\n\x05\x65vent*a\n\x0cPositionMode\x12\x1d\n\x19POSITION_MODE_UNSPECIFIED\x10\x00\x12\x17\n\x13POSITION_MODE_HEDGE\x10\x01\x12\x19\n\x15POSITION_MODE_ONE_WAY\x10\x02*\\\n\nMarginType\x12\x1b\n\x17MARGIN_TYPE_UNSPECIFIED\x10\x00\x12\x18\n\x14MARGIN_TYPE_ISOLATED\x10\x01\x12\x17\n\x13MARGIN_TYPE_CROSSED\x10\x02*v\n\x0cPositionSide\x12\x1d\n\x19POSITION_SIDE_UNSPECIFIED\x10\x00\x12\x16\n\x12POSITION_SIDE_BOTH\x10\x01\x12\x16\n\x12POSITION_SIDE_LONG\x10\x02\x12\x17\n\x13POSITION_SIDE_SHORT\x10\x03*\xe9\x01\n\tOrderType\x12\x1a\n\x16ORDER_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11ORDER_TYPE_MARKET\x10\x01\x12\x14\n\x10ORDER_TYPE_LIMIT\x10\x02\x12\x1a\n\x16ORDER_TYPE_STOP_MARKET\x10\x03\x12!\n\x1dORDER_TYPE_TAKE_PROFIT_MARKET\x10\x04\x12\x13\n\x0fORDER_TYPE_STOP\x10\x05\x12\x1a\n\x16ORDER_TYPE_TAKE_PROFIT\x10\x06\x12#\n\x1fORDER_TYPE_TRAILING_STOP_MARKET\x10\x07*\xe9\x01\n\x0bOrderStatus\x12\x1c\n\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12\x14\n\x10ORDER_STATUS_NEW\x10\x01\x12!\n\x1dORDER_STATUS_PARTIALLY_FILLED\x10\x02\x12\x17\n\x13ORDER_STATUS_FILLED\x10\x03\x12\x19\n\x15ORDER_STATUS_CANCELED\x10\x04\x12\x18\n\x14ORDER_STATUS_EXPIRED\x10\x05\x12\x19\n\x15ORDER_STATUS_REJECTED\x10\x06\x12\x1a\n\x16ORDER_STATUS_TRIGGERED\x10\x07*\x94\x01\n\x0c\x42racketState\x12\x1d\n\x19\x42RACKET_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x42RACKET_STATE_PENDING\x10\x01\x12\x16\n\x12\x42RACKET_STATE_OPEN\x10\x02\x12\x18\n\x14\x42RACKET_STATE_CLOSED\x10\x03\x12\x18\n\x14\x42RACKET_STATE_FAILED\x10\x04\x32\xe0\x05\n\rBrokerService\x12N\n\x11PlaceBracketOrder\x12$.parayok.v1.PlaceBracketOrderRequest\x1a\x13.parayok.v1.Bracket\x12\\\n\x12PlaceBracketOrders\x12$.parayok.v1.PlaceBracketOrderRequest\x1a\x1c.parayok.v1.BracketPlacement(\x01\x30\x01\x12@\n\nGetBracket\x12\x1d.parayok.v1.GetBracketRequest\x1a\x13.parayok.v1.Bracket\x12H\n\x0b\x43\x61ncelOrder\x12\x1e.parayok.v1.CancelOrderRequest\x1a\x19.parayok.v1.ExchangeOrder\x12L\n\rClosePosition\x12 .parayok.v1.ClosePositionRequest\x1a\x19.parayok.v1.ExchangeOrder\x12@\n\nGetAccount\x12\x1d.parayok.v1.GetAccountRequest\x1a\x13.parayok.v1.Account\x12Q\n\x0cListAccounts\x12\x1f.parayok.v1.ListAccountsRequest\x1a .parayok.v1.ListAccountsResponse\x12W\n\x0eListOpenOrders\x12!.parayok.v1.ListOpenOrdersRequest\x1a\".parayok.v1.ListOpenOrdersResponse\x12Y\n\x13StreamAccountEvents\x12&.parayok.v1.StreamAccountEventsRequest\x1a\x18.parayok.v1.AccountEvent0\x01\x42(\n\x0e\x64\x65v.parayok.v1P\x01Z\x14parayok/v1;parayokv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,52 +34,54 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'parayok.v1.broker_pb2', _gl
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\016dev.parayok.v1P\001Z\024parayok/v1;parayokv1'
-  _globals['_POSITIONMODE']._serialized_start=2955
-  _globals['_POSITIONMODE']._serialized_end=3052
-  _globals['_MARGINTYPE']._serialized_start=3054
-  _globals['_MARGINTYPE']._serialized_end=3146
-  _globals['_POSITIONSIDE']._serialized_start=3148
-  _globals['_POSITIONSIDE']._serialized_end=3266
-  _globals['_ORDERTYPE']._serialized_start=3269
-  _globals['_ORDERTYPE']._serialized_end=3502
-  _globals['_ORDERSTATUS']._serialized_start=3505
-  _globals['_ORDERSTATUS']._serialized_end=3738
-  _globals['_BRACKETSTATE']._serialized_start=3741
-  _globals['_BRACKETSTATE']._serialized_end=3889
+  _globals['_POSITIONMODE']._serialized_start=3081
+  _globals['_POSITIONMODE']._serialized_end=3178
+  _globals['_MARGINTYPE']._serialized_start=3180
+  _globals['_MARGINTYPE']._serialized_end=3272
+  _globals['_POSITIONSIDE']._serialized_start=3274
+  _globals['_POSITIONSIDE']._serialized_end=3392
+  _globals['_ORDERTYPE']._serialized_start=3395
+  _globals['_ORDERTYPE']._serialized_end=3628
+  _globals['_ORDERSTATUS']._serialized_start=3631
+  _globals['_ORDERSTATUS']._serialized_end=3864
+  _globals['_BRACKETSTATE']._serialized_start=3867
+  _globals['_BRACKETSTATE']._serialized_end=4015
   _globals['_PLACEBRACKETORDERREQUEST']._serialized_start=90
   _globals['_PLACEBRACKETORDERREQUEST']._serialized_end=326
-  _globals['_GETBRACKETREQUEST']._serialized_start=328
-  _globals['_GETBRACKETREQUEST']._serialized_end=392
-  _globals['_EXCHANGEORDER']._serialized_start=395
-  _globals['_EXCHANGEORDER']._serialized_end=945
-  _globals['_BRACKET']._serialized_start=948
-  _globals['_BRACKET']._serialized_end=1424
-  _globals['_CANCELORDERREQUEST']._serialized_start=1426
-  _globals['_CANCELORDERREQUEST']._serialized_end=1551
-  _globals['_CLOSEPOSITIONREQUEST']._serialized_start=1553
-  _globals['_CLOSEPOSITIONREQUEST']._serialized_end=1660
-  _globals['_GETACCOUNTREQUEST']._serialized_start=1662
-  _globals['_GETACCOUNTREQUEST']._serialized_end=1701
-  _globals['_POSITION']._serialized_start=1704
-  _globals['_POSITION']._serialized_end=1925
-  _globals['_ACCOUNT']._serialized_start=1928
-  _globals['_ACCOUNT']._serialized_end=2226
-  _globals['_LISTACCOUNTSREQUEST']._serialized_start=2228
-  _globals['_LISTACCOUNTSREQUEST']._serialized_end=2249
-  _globals['_LISTACCOUNTSRESPONSE']._serialized_start=2251
-  _globals['_LISTACCOUNTSRESPONSE']._serialized_end=2312
-  _globals['_LISTOPENORDERSREQUEST']._serialized_start=2314
-  _globals['_LISTOPENORDERSREQUEST']._serialized_end=2373
-  _globals['_LISTOPENORDERSRESPONSE']._serialized_start=2375
-  _globals['_LISTOPENORDERSRESPONSE']._serialized_end=2442
-  _globals['_STREAMACCOUNTEVENTSREQUEST']._serialized_start=2444
-  _globals['_STREAMACCOUNTEVENTSREQUEST']._serialized_end=2516
-  _globals['_BALANCEUPDATE']._serialized_start=2518
-  _globals['_BALANCEUPDATE']._serialized_end=2604
-  _globals['_ACCOUNTHALTED']._serialized_start=2606
-  _globals['_ACCOUNTHALTED']._serialized_end=2655
-  _globals['_ACCOUNTEVENT']._serialized_start=2658
-  _globals['_ACCOUNTEVENT']._serialized_end=2953
-  _globals['_BROKERSERVICE']._serialized_start=3892
-  _globals['_BROKERSERVICE']._serialized_end=4534
+  _globals['_BRACKETPLACEMENT']._serialized_start=328
+  _globals['_BRACKETPLACEMENT']._serialized_end=452
+  _globals['_GETBRACKETREQUEST']._serialized_start=454
+  _globals['_GETBRACKETREQUEST']._serialized_end=518
+  _globals['_EXCHANGEORDER']._serialized_start=521
+  _globals['_EXCHANGEORDER']._serialized_end=1071
+  _globals['_BRACKET']._serialized_start=1074
+  _globals['_BRACKET']._serialized_end=1550
+  _globals['_CANCELORDERREQUEST']._serialized_start=1552
+  _globals['_CANCELORDERREQUEST']._serialized_end=1677
+  _globals['_CLOSEPOSITIONREQUEST']._serialized_start=1679
+  _globals['_CLOSEPOSITIONREQUEST']._serialized_end=1786
+  _globals['_GETACCOUNTREQUEST']._serialized_start=1788
+  _globals['_GETACCOUNTREQUEST']._serialized_end=1827
+  _globals['_POSITION']._serialized_start=1830
+  _globals['_POSITION']._serialized_end=2051
+  _globals['_ACCOUNT']._serialized_start=2054
+  _globals['_ACCOUNT']._serialized_end=2352
+  _globals['_LISTACCOUNTSREQUEST']._serialized_start=2354
+  _globals['_LISTACCOUNTSREQUEST']._serialized_end=2375
+  _globals['_LISTACCOUNTSRESPONSE']._serialized_start=2377
+  _globals['_LISTACCOUNTSRESPONSE']._serialized_end=2438
+  _globals['_LISTOPENORDERSREQUEST']._serialized_start=2440
+  _globals['_LISTOPENORDERSREQUEST']._serialized_end=2499
+  _globals['_LISTOPENORDERSRESPONSE']._serialized_start=2501
+  _globals['_LISTOPENORDERSRESPONSE']._serialized_end=2568
+  _globals['_STREAMACCOUNTEVENTSREQUEST']._serialized_start=2570
+  _globals['_STREAMACCOUNTEVENTSREQUEST']._serialized_end=2642
+  _globals['_BALANCEUPDATE']._serialized_start=2644
+  _globals['_BALANCEUPDATE']._serialized_end=2730
+  _globals['_ACCOUNTHALTED']._serialized_start=2732
+  _globals['_ACCOUNTHALTED']._serialized_end=2781
+  _globals['_ACCOUNTEVENT']._serialized_start=2784
+  _globals['_ACCOUNTEVENT']._serialized_end=3079
+  _globals['_BROKERSERVICE']._serialized_start=4018
+  _globals['_BROKERSERVICE']._serialized_end=4754
 # @@protoc_insertion_point(module_scope)

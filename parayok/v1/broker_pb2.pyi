@@ -111,6 +111,18 @@ class PlaceBracketOrderRequest(_message.Message):
     first_sent_ms: int
     def __init__(self, account_id: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_common_pb2.Side, str]] = ..., quantity: _Optional[float] = ..., quote_notional: _Optional[float] = ..., stop_loss: _Optional[float] = ..., take_profit: _Optional[float] = ..., client_order_id: _Optional[str] = ..., first_sent_ms: _Optional[int] = ...) -> None: ...
 
+class BracketPlacement(_message.Message):
+    __slots__ = ("client_order_id", "bracket", "error_code", "error_message")
+    CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    BRACKET_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    client_order_id: str
+    bracket: Bracket
+    error_code: int
+    error_message: str
+    def __init__(self, client_order_id: _Optional[str] = ..., bracket: _Optional[_Union[Bracket, _Mapping]] = ..., error_code: _Optional[int] = ..., error_message: _Optional[str] = ...) -> None: ...
+
 class GetBracketRequest(_message.Message):
     __slots__ = ("account_id", "client_order_id")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]

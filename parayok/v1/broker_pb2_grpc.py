@@ -40,6 +40,11 @@ class BrokerServiceStub:
                 request_serializer=parayok_dot_v1_dot_broker__pb2.PlaceBracketOrderRequest.SerializeToString,
                 response_deserializer=parayok_dot_v1_dot_broker__pb2.Bracket.FromString,
                 _registered_method=True)
+        self.PlaceBracketOrders = channel.stream_stream(
+                '/parayok.v1.BrokerService/PlaceBracketOrders',
+                request_serializer=parayok_dot_v1_dot_broker__pb2.PlaceBracketOrderRequest.SerializeToString,
+                response_deserializer=parayok_dot_v1_dot_broker__pb2.BracketPlacement.FromString,
+                _registered_method=True)
         self.GetBracket = channel.unary_unary(
                 '/parayok.v1.BrokerService/GetBracket',
                 request_serializer=parayok_dot_v1_dot_broker__pb2.GetBracketRequest.SerializeToString,
@@ -84,6 +89,18 @@ class BrokerServiceServicer:
     def PlaceBracketOrder(self, request, context):
         """Market entry + stop loss + take profit. Idempotent by client_order_id: the same id twice
         returns the same bracket and never opens a second position.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PlaceBracketOrders(self, request_iterator, context):
+        """The same placements over one long-lived stream, for a caller that places brackets as they come
+        (order_service keeps one open): no per-call setup, so a live entry reaches the exchange sooner.
+        Each request gets one BracketPlacement with its client_order_id, in the order the placements
+        finish (a slow one never holds back the others). Same rules and idempotency as PlaceBracketOrder;
+        a failed placement is answered in its BracketPlacement and the stream stays open. Half-closing
+        the request side ends the stream once every placement sent so far is answered.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -145,6 +162,11 @@ def add_BrokerServiceServicer_to_server(servicer, server):
                     servicer.PlaceBracketOrder,
                     request_deserializer=parayok_dot_v1_dot_broker__pb2.PlaceBracketOrderRequest.FromString,
                     response_serializer=parayok_dot_v1_dot_broker__pb2.Bracket.SerializeToString,
+            ),
+            'PlaceBracketOrders': grpc.stream_stream_rpc_method_handler(
+                    servicer.PlaceBracketOrders,
+                    request_deserializer=parayok_dot_v1_dot_broker__pb2.PlaceBracketOrderRequest.FromString,
+                    response_serializer=parayok_dot_v1_dot_broker__pb2.BracketPlacement.SerializeToString,
             ),
             'GetBracket': grpc.unary_unary_rpc_method_handler(
                     servicer.GetBracket,
@@ -210,6 +232,33 @@ class BrokerService:
             '/parayok.v1.BrokerService/PlaceBracketOrder',
             parayok_dot_v1_dot_broker__pb2.PlaceBracketOrderRequest.SerializeToString,
             parayok_dot_v1_dot_broker__pb2.Bracket.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlaceBracketOrders(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/parayok.v1.BrokerService/PlaceBracketOrders',
+            parayok_dot_v1_dot_broker__pb2.PlaceBracketOrderRequest.SerializeToString,
+            parayok_dot_v1_dot_broker__pb2.BracketPlacement.FromString,
             options,
             channel_credentials,
             insecure,

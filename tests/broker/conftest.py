@@ -62,6 +62,7 @@ async def broker_on(
     hedge: bool = True,
     time_source: str = "local",
     synchronous: str = "NORMAL",
+    addr: str | None = None,
     **acct_kw: Any,
 ) -> AsyncIterator[BrokerStack]:
     store = BrokerStore(db, synchronous)
@@ -71,7 +72,7 @@ async def broker_on(
     service = BrokerService(store, [account])
     server = grpc.aio.server()
     broker_pb2_grpc.add_BrokerServiceServicer_to_server(BrokerServicer(service), server)
-    addr = f"127.0.0.1:{free_port()}"
+    addr = addr or f"127.0.0.1:{free_port()}"
     server.add_insecure_port(addr)
     await server.start()
     await service.start()

@@ -8,8 +8,8 @@ One server hosts all three (point PARAYOK_ANALYSIS_ADDR, _CANDLE_ADDR and _BROKE
   released live, one per ``live_interval`` seconds, up to ``live_pulses`` — like a real restart,
   history grows with time and replays identically.
 * CandleService.GetSymbolInfo answers fixed trading rules.
-* BrokerService: PlaceBracketOrder is idempotent by client order id and counts calls; GetBracket;
-  StreamAccountEvents sends a bracket event when a bracket opens.
+* BrokerService: PlaceBracketOrder (and its stream, PlaceBracketOrders) is idempotent by client order id and
+  counts calls; GetBracket; StreamAccountEvents sends a bracket event when a bracket opens.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import grpc
 
+from parayok.request_stream import answer_each
 from parayok.v1 import (
     analysis_pb2,
     analysis_pb2_grpc,
@@ -168,11 +169,27 @@ class BrokerDouble(broker_pb2_grpc.BrokerServiceServicer):
     async def PlaceBracketOrder(
         self, request: broker_pb2.PlaceBracketOrderRequest, context: grpc.aio.ServicerContext
     ) -> broker_pb2.Bracket:
-        if self.down:
-            await context.abort(grpc.StatusCode.UNAVAILABLE, "broker double is down")
-        if self.reject:
-            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, "account halted")
+        placement = await self._placement(request)
+        if placement.error_code:
+            await context.abort(grpc.StatusCode.UNAVAILABLE if placement.error_code == 14 else
+                                grpc.StatusCode.FAILED_PRECONDITION, placement.error_message)
+        return placement.bracket
+
+    async def PlaceBracketOrders(
+        self, requests: AsyncIterator[broker_pb2.PlaceBracketOrderRequest], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[broker_pb2.BracketPlacement]:
+        async for placement in answer_each(requests, self._placement):
+            yield placement
+
+    async def _placement(self, request: broker_pb2.PlaceBracketOrderRequest) -> broker_pb2.BracketPlacement:
         cid = request.client_order_id
+        if self.down:
+            return broker_pb2.BracketPlacement(client_order_id=cid, error_code=grpc.StatusCode.UNAVAILABLE.value[0],
+                                               error_message="broker double is down")
+        if self.reject:
+            return broker_pb2.BracketPlacement(client_order_id=cid,
+                                               error_code=grpc.StatusCode.FAILED_PRECONDITION.value[0],
+                                               error_message="account halted")
         self.calls[cid] = self.calls.get(cid, 0) + 1
         if cid not in self.brackets:
             n = len(self.brackets) + 1
@@ -192,7 +209,7 @@ class BrokerDouble(broker_pb2_grpc.BrokerServiceServicer):
                 take=broker_pb2.ExchangeOrder(exchange_order_id=f"T{n}"),
             )
             self.brackets[cid] = b
-        return self.brackets[cid]
+        return broker_pb2.BracketPlacement(client_order_id=cid, bracket=self.brackets[cid])
 
     def close_bracket(self, cid: str, exit_price: float, pnl: float) -> None:
         b = self.brackets[cid]
