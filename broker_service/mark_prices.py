@@ -89,7 +89,7 @@ class MarkPriceFeed:
 
     async def _run(self) -> None:
         retrying = AsyncRetrying(
-            wait=wait_exponential_jitter(initial=0.2, max=30.0),
+            wait=wait_exponential_jitter(multiplier=0.2, max=30.0),
             # Whatever the socket raises (refused connect, handshake error, python-binance's ReadLoopClosed)
             # means reconnect: the feed never ends by itself (prices just go stale and REST is used).
             retry=retry_if_exception_type(Exception),
