@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import logging
 import os
+import shutil
 import signal
 import sys
 import time
@@ -98,17 +98,19 @@ def default_children(settings: SupervisorSettings) -> list[ChildSpec]:
     return children
 
 
-def die_with_parent() -> None:
-    """``preexec_fn`` for a child process that must not outlive the process starting it.
+def dies_with_parent(argv: Sequence[str]) -> list[str]:
+    """``argv``, run so that the kernel SIGTERMs it when the process (the thread) starting it dies.
 
-    Runs in the child between fork and exec: asks the kernel to SIGTERM it when its parent dies. The
-    supervisor starts its children so; tests and benches start the supervisor or services so, so a
-    killed test run leaves no suite behind.
+    The supervisor starts its children so; tests and benches start the supervisor or services so, so a
+    killed test run leaves no suite behind. util-linux's ``setpriv --pdeathsig`` sets the signal and execs
+    ``argv`` (same pid); where it is missing (not Linux) ``argv`` runs as is.
+
+    Not a ``preexec_fn`` calling prctl: any preexec_fn makes CPython fork() instead of vfork(), and a fork of
+    a process with gRPC's threads runs gRPC's fork handlers in the child, which can deadlock before exec —
+    and the parent with it, blocked in Popen for good (grpc/grpc#37259, #43055; a CI run hung so).
     """
-    with contextlib.suppress(Exception):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "TERM", "--", *argv] if setpriv else list(argv)
 
 
 class Supervisor:
@@ -198,7 +200,7 @@ class Supervisor:
             stderr = (self.log_dir / f"{child.spec.name}.log").open("ab")
         try:
             child.proc = await asyncio.create_subprocess_exec(
-                *child.spec.argv, env=self.env, start_new_session=True, preexec_fn=die_with_parent, stderr=stderr,
+                *dies_with_parent(child.spec.argv), env=self.env, start_new_session=True, stderr=stderr,
             )
         finally:
             if stderr is not None:

@@ -20,7 +20,7 @@ import pytest_asyncio
 from broker_service.crash import STEPS
 from exchange_sim.testing import SimHandle, running_sim
 from parayok.bootstrap import wait_serving
-from parayok.supervisor import die_with_parent
+from parayok.supervisor import dies_with_parent
 from parayok.v1 import broker_pb2, broker_pb2_grpc, common_pb2
 
 from .conftest import bracket_req, eventually, sim_account_state
@@ -38,8 +38,8 @@ class Broker:
         self.addr = env["PARAYOK_BROKER_ADDR"]
         self.log = log
         with log.open("ab") as err:
-            self.proc = subprocess.Popen([sys.executable, "-m", "broker_service"], env=env, stdout=err, stderr=err,
-                                         preexec_fn=die_with_parent)
+            argv = dies_with_parent([sys.executable, "-m", "broker_service"])
+            self.proc = subprocess.Popen(argv, env=env, stdout=err, stderr=err)
         self.channel = grpc.aio.insecure_channel(self.addr)
         self.stub = broker_pb2_grpc.BrokerServiceStub(self.channel)
 

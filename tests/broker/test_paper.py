@@ -25,7 +25,7 @@ from candle_service.service import CandleService
 from candle_service.store import CandleStore, default_dsn
 from exchange_sim.testing import SimHandle, running_sim
 from parayok.bootstrap import wait_serving
-from parayok.supervisor import die_with_parent
+from parayok.supervisor import dies_with_parent
 from parayok.v1 import broker_pb2, broker_pb2_grpc, candles_pb2_grpc, common_pb2
 from tests.conftest import free_port
 
@@ -141,8 +141,8 @@ async def test_default_process_has_one_paper_account(suite_env: dict[str, str]) 
     """`make run`'s broker: no keys, one account "paper"; without candle_service it still serves."""
     env = dict(suite_env)
     env["PARAYOK_CANDLE_ADDR"] = f"127.0.0.1:{free_port()}"  # nobody listens there
-    proc = subprocess.Popen([sys.executable, "-m", "broker_service"], env=env, stderr=subprocess.DEVNULL,
-                            preexec_fn=die_with_parent)
+    proc = subprocess.Popen(dies_with_parent([sys.executable, "-m", "broker_service"]), env=env,
+                            stderr=subprocess.DEVNULL)
     try:
         await wait_serving(env["PARAYOK_BROKER_ADDR"], timeout=30)
         async with grpc.aio.insecure_channel(env["PARAYOK_BROKER_ADDR"]) as ch:

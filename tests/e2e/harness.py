@@ -32,7 +32,7 @@ from google.protobuf.json_format import MessageToDict
 from exchange_sim.testing import SimHandle, make_async_client
 from parayok.bootstrap import wait_serving
 from parayok.services import SERVICES
-from parayok.supervisor import die_with_parent, wait_http_ok
+from parayok.supervisor import dies_with_parent, wait_http_ok
 from parayok.v1 import broker_pb2, broker_pb2_grpc, common_pb2, orders_pb2, orders_pb2_grpc
 from tests.conftest import PYTHON, ROOT, free_port
 
@@ -103,8 +103,8 @@ class Suite:
 
     async def start(self) -> None:
         with self.log.open("wb") as err:
-            self.proc = subprocess.Popen([PYTHON, "-m", "parayok", "up"], env=self.env,
-                                         stdout=subprocess.DEVNULL, stderr=err, preexec_fn=die_with_parent)
+            self.proc = subprocess.Popen(dies_with_parent([PYTHON, "-m", "parayok", "up"]), env=self.env,
+                                         stdout=subprocess.DEVNULL, stderr=err)
         try:
             await wait_for(self._ready, 120, "the suite to be ready")
         except AssertionError:

@@ -18,7 +18,7 @@ import socketio
 
 from notify_service.testing import running_botapi
 from parayok.bootstrap import wait_serving
-from parayok.supervisor import die_with_parent
+from parayok.supervisor import dies_with_parent
 from parayok.v1 import broker_pb2, broker_pb2_grpc, common_pb2, orders_pb2, orders_pb2_grpc
 from tests.conftest import PYTHON, ROOT, free_port
 
@@ -111,8 +111,9 @@ async def test_history_to_live_bracket_telegram_and_socketio(suite_env: dict[str
                    PARAYOK_TELEGRAM_POLL_TIMEOUT="1", PARAYOK_WEB_CORS="http://localhost:8080")
         log = tmp_path / "suite.log"
         with log.open("wb") as err:
-            suite = subprocess.Popen([PYTHON, "-m", "parayok", "up"], env=env, stdout=subprocess.PIPE, stderr=err,
-                                     preexec_fn=die_with_parent)
+            # stdout nobody reads: a pipe would block the supervisor once full
+            suite = subprocess.Popen(dies_with_parent([PYTHON, "-m", "parayok", "up"]), env=env,
+                                     stdout=subprocess.DEVNULL, stderr=err)
         sio = socketio.AsyncClient()
         pushes: dict[str, list[dict[str, object]]] = {}
         for name in ("entry_opened", "entry_closed", "order_opened", "order_closed", "real_order", "vm_status"):

@@ -15,7 +15,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from parayok.bootstrap import wait_serving
 from parayok.services import SERVICES, ServiceSpec
-from parayok.supervisor import die_with_parent, wait_http_ok
+from parayok.supervisor import dies_with_parent, wait_http_ok
 from tests.conftest import PYTHON
 
 GRPC_SERVICES = [s for s in SERVICES if s.grpc_services]
@@ -34,7 +34,7 @@ async def _reflected_services(addr: str) -> set[str]:
 
 
 def _start(spec: ServiceSpec, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([PYTHON, "-m", spec.module], env=env, stderr=subprocess.PIPE, preexec_fn=die_with_parent)
+    return subprocess.Popen(dies_with_parent([PYTHON, "-m", spec.module]), env=env, stderr=subprocess.PIPE)
 
 
 @pytest.mark.parametrize("spec", GRPC_SERVICES, ids=lambda s: s.module)

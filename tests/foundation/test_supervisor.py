@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from parayok.bootstrap import wait_serving
-from parayok.supervisor import die_with_parent
+from parayok.supervisor import dies_with_parent
 from tests.conftest import PYTHON
 
 MODULES = {"candle_service", "analysis_service", "order_service", "broker_service", "notify_service",
@@ -36,8 +36,8 @@ class Suite:
         self.env = env
         self.log_path = log_path
         self.log = log_path.open("wb")
-        self.proc = subprocess.Popen([PYTHON, "-m", "parayok", "up"], env=env, stdout=subprocess.PIPE,
-                                     stderr=self.log, preexec_fn=die_with_parent)
+        self.proc = subprocess.Popen(dies_with_parent([PYTHON, "-m", "parayok", "up"]), env=env, stdout=subprocess.PIPE,
+                                     stderr=self.log)
 
     def events(self) -> list[dict[str, object]]:
         out = []

@@ -13,7 +13,7 @@ import grpc
 
 from notify_service.testing import BotApiDouble, running_botapi
 from parayok.bootstrap import wait_serving
-from parayok.supervisor import die_with_parent
+from parayok.supervisor import dies_with_parent
 from parayok.v1 import notify_pb2, notify_pb2_grpc
 from tests.conftest import PYTHON
 from tests.notify.conftest import GROUP, OWNER
@@ -21,7 +21,7 @@ from tests.notify.conftest import GROUP, OWNER
 
 def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as err:
-        return subprocess.Popen([PYTHON, "-m", "notify_service"], env=env, stderr=err, preexec_fn=die_with_parent)
+        return subprocess.Popen(dies_with_parent([PYTHON, "-m", "notify_service"]), env=env, stderr=err)
 
 
 def _events(log: Path) -> list[dict[str, object]]:

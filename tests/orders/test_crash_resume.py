@@ -13,7 +13,7 @@ import grpc
 from order_service.service import client_order_id
 from order_service.store import Store
 from parayok.bootstrap import wait_serving
-from parayok.supervisor import die_with_parent
+from parayok.supervisor import dies_with_parent
 from parayok.v1 import common_pb2, orders_pb2, orders_pb2_grpc
 from tests.conftest import PYTHON, ROOT, free_port
 from tests.orders.conftest import T0, wait_for
@@ -30,8 +30,8 @@ class Proc:
 
     def start(self) -> None:
         with open(self.log, "ab") as fh:
-            self.p = subprocess.Popen([PYTHON, "-m", "order_service"], env=self.env, cwd=ROOT, stdout=fh, stderr=fh,
-                                      preexec_fn=die_with_parent)
+            argv = dies_with_parent([PYTHON, "-m", "order_service"])
+            self.p = subprocess.Popen(argv, env=self.env, cwd=ROOT, stdout=fh, stderr=fh)
 
     def kill(self) -> None:
         assert self.p is not None
