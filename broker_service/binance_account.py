@@ -32,6 +32,8 @@ from tenacity import (
     wait_exponential,
 )
 
+from parayok.tasks import cancel_and_wait
+
 from .accounts import AccountConfig
 from .convert import (
     ALGO_FIRED,
@@ -231,11 +233,7 @@ class BinanceAccount:
                 await self.rest.sync_time()
 
     async def close(self) -> None:
-        for t in self._tasks:
-            t.cancel()
-        for t in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
+        await cancel_and_wait(*self._tasks)
         await self.stream.stop()
         await self.marks.stop()
         await self.rest.close()

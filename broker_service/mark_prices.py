@@ -14,7 +14,6 @@ is too old (and falls back to REST).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Iterable
@@ -25,6 +24,7 @@ from binance.async_client import AsyncClient
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
 from parayok.binance_stream import market_stream
+from parayok.tasks import cancel_and_wait
 
 log = logging.getLogger("broker_service.mark_prices")
 
@@ -81,11 +81,7 @@ class MarkPriceFeed:
     async def stop(self) -> None:
         tasks = [t for t in (self._task, *self._old) if t is not None]
         self._task = None
-        for t in tasks:
-            t.cancel()
-        for t in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
+        await cancel_and_wait(*tasks)
 
     async def _run(self) -> None:
         retrying = AsyncRetrying(

@@ -15,7 +15,6 @@ go through the same python-binance client as everything else.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -23,6 +22,8 @@ from typing import Any
 
 import aiohttp
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
+
+from parayok.tasks import cancel_and_wait
 
 from .exchange import BinanceRest, ExchangeError, Rejected
 
@@ -65,10 +66,7 @@ class UserStream:
         self._task = asyncio.create_task(self._run(), name=f"userstream-{self.account_id}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        await cancel_and_wait(self._task)
         if self._session is not None:
             await self._session.close()
 
@@ -130,9 +128,7 @@ class UserStream:
                 await self.on_message(data)
         finally:
             self.on_state(False)
-            keepalive.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await keepalive
+            await cancel_and_wait(keepalive)
             await ws.close()
             self._ws = None
 

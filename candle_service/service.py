@@ -8,7 +8,6 @@ loader. Errors are domain exceptions; the servicer maps them to gRPC codes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -27,6 +26,7 @@ from candle_service.pulses import merge_pulses
 from candle_service.store import CandleStore, check_symbol
 from candle_service.timeframes import parse_timeframe, sort_longest_first
 from parayok.memory import settle
+from parayok.tasks import cancel_and_wait
 
 log = logging.getLogger("candle_service")
 T = TypeVar("T")
@@ -287,10 +287,7 @@ class CandleService:
             async for chunk in pulser.pulses(last_pulse, now):
                 yield chunk
         finally:
-            if feed_task is not None:
-                feed_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await feed_task
+            await cancel_and_wait(feed_task)
 
     async def _server_now(self) -> int:
         try:

@@ -14,6 +14,7 @@ import pytest
 
 from candle_service.live import LiveFeed
 from parayok.convert import timeframe_name
+from parayok.tasks import cancel_and_wait
 from parayok.v1 import candles_pb2, common_pb2
 
 from .conftest import SIM_START, CandleStack, candle_stack
@@ -276,6 +277,4 @@ async def running_feed(stack: CandleStack, symbols: list[str],
         yield feed
         assert not task.done()
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_and_wait(task)
