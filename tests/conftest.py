@@ -7,7 +7,9 @@ import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import grpc
 import pytest
 
 from parayok.services import SERVICES
@@ -19,6 +21,13 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def grpc_test_server(**kw: Any) -> grpc.aio.Server:
+    """A grpc.aio server for tests, passing `kw` on to grpc.aio.server."""
+    # gRPC sets SO_REUSEPORT by default on Linux, so two xdist workers handed the same free_port() would both bind it
+    # and silently split connections; without it a collision fails loudly at bind.
+    return grpc.aio.server(options=[("grpc.so_reuseport", 0)], **kw)
 
 
 @pytest.fixture

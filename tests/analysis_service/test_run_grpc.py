@@ -15,7 +15,7 @@ from analysis_service.engine.registry import default_registry
 from analysis_service.server import AnalysisServicer
 from parayok.v1 import analysis_pb2, analysis_pb2_grpc, common_pb2
 from tests.candle_service.conftest import SIM_START, CandleStack, candle_stack
-from tests.conftest import free_port
+from tests.conftest import free_port, grpc_test_server
 
 M5, H1 = common_pb2.TIMEFRAME_5M, common_pb2.TIMEFRAME_1H
 HOUR = 3_600_000
@@ -31,7 +31,7 @@ class AnalysisStack:
 async def stack(tmp_path: Path) -> AsyncIterator[AnalysisStack]:
     async with candle_stack(tmp_path / "store") as candles:
         client = CandleClient(candles.addr)
-        server = grpc.aio.server()
+        server = grpc_test_server()
         analysis_pb2_grpc.add_AnalysisServiceServicer_to_server(
             AnalysisServicer(client, default_registry()), server)
         addr = f"127.0.0.1:{free_port()}"

@@ -25,7 +25,7 @@ from broker_service.service import BrokerService
 from broker_service.store import BrokerStore
 from exchange_sim.testing import SimHandle, running_sim
 from parayok.v1 import broker_pb2, broker_pb2_grpc, common_pb2
-from tests.conftest import free_port
+from tests.conftest import free_port, grpc_test_server
 
 ACCOUNT = "sim"
 
@@ -70,7 +70,7 @@ async def broker_on(
     kw.update(acct_kw)
     account = BinanceAccount(sim_account(sim, hedge, time_source=time_source), store, **kw)
     service = BrokerService(store, [account])
-    server = grpc.aio.server()
+    server = grpc_test_server()
     broker_pb2_grpc.add_BrokerServiceServicer_to_server(BrokerServicer(service), server)
     addr = addr or f"127.0.0.1:{free_port()}"
     server.add_insecure_port(addr)

@@ -27,7 +27,7 @@ from exchange_sim.testing import SimHandle, running_sim
 from parayok.bootstrap import wait_serving
 from parayok.supervisor import dies_with_parent
 from parayok.v1 import broker_pb2, broker_pb2_grpc, candles_pb2_grpc, common_pb2
-from tests.conftest import free_port
+from tests.conftest import free_port, grpc_test_server
 
 from .conftest import bracket_req, eventually
 
@@ -36,7 +36,7 @@ from .conftest import bracket_req, eventually
 async def candle_server(sim: SimHandle, data: Path) -> AsyncIterator[str]:
     store = CandleStore.open(default_dsn(data))
     service = CandleService(store, Market("sim", sim.base_url, attempts=4), late_candle_wait_ms=500)
-    server = grpc.aio.server()
+    server = grpc_test_server()
     candles_pb2_grpc.add_CandleServiceServicer_to_server(CandleServicer(service), server)
     addr = f"127.0.0.1:{free_port()}"
     server.add_insecure_port(addr)
@@ -62,7 +62,7 @@ async def paper_broker(
         fee_percent=0.05,
     )
     service = BrokerService(store, [acct])
-    server = grpc.aio.server()
+    server = grpc_test_server()
     broker_pb2_grpc.add_BrokerServiceServicer_to_server(BrokerServicer(service), server)
     addr = f"127.0.0.1:{free_port()}"
     server.add_insecure_port(addr)

@@ -20,7 +20,7 @@ from candle_service.service import CandleService
 from candle_service.store import CandleStore, default_dsn
 from exchange_sim.testing import SimHandle, running_sim
 from parayok.v1 import candles_pb2_grpc
-from tests.conftest import free_port
+from tests.conftest import free_port, grpc_test_server
 
 # 2026-01-05 00:00 UTC (a Monday): the simulator's clock starts here, with history before it.
 SIM_START = 1_767_571_200_000
@@ -42,7 +42,7 @@ async def candle_stack(data: Path, service_kw: dict[str, int] | None = None,
         store = CandleStore.open(default_dsn(data))
         kw = {"late_candle_wait_ms": 1000, **(service_kw or {})}
         service = CandleService(store, Market("sim", sim.base_url, attempts=4), **kw)
-        server = grpc.aio.server()
+        server = grpc_test_server()
         candles_pb2_grpc.add_CandleServiceServicer_to_server(CandleServicer(service), server)
         addr = f"127.0.0.1:{free_port()}"
         server.add_insecure_port(addr)

@@ -17,7 +17,7 @@ from notify_service.server import NotifyServicer
 from notify_service.settings import NotifySettings
 from notify_service.testing import BotApiDouble, running_botapi
 from parayok.v1 import notify_pb2, notify_pb2_grpc
-from tests.conftest import free_port
+from tests.conftest import free_port, grpc_test_server
 from tests.notify.doubles import BrokerDouble, OrderDouble, serving
 
 OWNER = 111  # a private chat allowed to use the bot
@@ -61,7 +61,7 @@ async def notify_running(
     settings: NotifySettings,
 ) -> AsyncIterator[tuple[NotifyApp, notify_pb2_grpc.NotifyServiceStub]]:
     async with running(settings) as app:
-        server = grpc.aio.server()
+        server = grpc_test_server()
         notify_pb2_grpc.add_NotifyServiceServicer_to_server(NotifyServicer(app.core), server)
         server.add_insecure_port(settings.notify_addr)
         await server.start()

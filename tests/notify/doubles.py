@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 import grpc
 
 from parayok.v1 import analysis_pb2, broker_pb2, broker_pb2_grpc, common_pb2, orders_pb2, orders_pb2_grpc
-from tests.conftest import free_port
+from tests.conftest import free_port, grpc_test_server
 
 E = TypeVar("E", orders_pb2.OrderEvent, broker_pb2.AccountEvent)
 
@@ -160,7 +160,7 @@ class BrokerDouble(broker_pb2_grpc.BrokerServiceServicer):
 async def serving(order: OrderDouble | None = None, broker: BrokerDouble | None = None,
                   port: int = 0) -> AsyncIterator[str]:
     """One grpc.aio server on loopback with the doubles given; yields its address."""
-    server = grpc.aio.server()
+    server = grpc_test_server()
     if order is not None:
         orders_pb2_grpc.add_OrderServiceServicer_to_server(order, server)
     if broker is not None:

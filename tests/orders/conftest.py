@@ -16,7 +16,7 @@ from order_service.server import OrderServicer
 from order_service.service import OrderService
 from order_service.store import Store
 from parayok.v1 import orders_pb2_grpc
-from tests.conftest import free_port
+from tests.conftest import free_port, grpc_test_server
 from tests.orders.doubles import Doubles, running_doubles
 
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
@@ -56,7 +56,7 @@ async def harness(doubles: Doubles, tmp_path: Path) -> AsyncIterator[Harness]:
     clients = (AnalysisClient(doubles.addr), CandleClient(doubles.addr), BrokerClient(doubles.addr))
     service = OrderService(store, *clients, retry_max_wait=0.5)
     await service.start(None)
-    server = grpc.aio.server()
+    server = grpc_test_server()
     orders_pb2_grpc.add_OrderServiceServicer_to_server(OrderServicer(service), server)
     addr = f"127.0.0.1:{free_port()}"
     server.add_insecure_port(addr)

@@ -31,6 +31,7 @@ from parayok.v1 import (
     candles_pb2_grpc,
     common_pb2,
 )
+from tests.conftest import grpc_test_server
 
 PULSE_MS = 300_000
 PRICES = {"BTCUSDT": 20000.0, "ETHUSDT": 1500.0, "XRPUSDT": 0.5}
@@ -254,7 +255,7 @@ class Doubles:
 
 @contextlib.asynccontextmanager
 async def running_doubles(port: int, **analysis_kw: object) -> AsyncIterator[Doubles]:
-    server = grpc.aio.server()
+    server = grpc_test_server()
     analysis = AnalysisDouble(**analysis_kw)  # type: ignore[arg-type]
     candles = CandleDouble()
     broker = BrokerDouble()

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest_asyncio
 import socketio
 from aiohttp import web
@@ -25,7 +24,7 @@ from candle_service.service import CandleService
 from candle_service.store import CandleStore, default_dsn
 from exchange_sim.testing import SimHandle, running_sim
 from parayok.v1 import analysis_pb2_grpc, broker_pb2_grpc, candles_pb2_grpc, orders_pb2_grpc
-from tests.conftest import free_port
+from tests.conftest import free_port, grpc_test_server
 from web_bridge.app import HUB_KEY, build_app
 from web_bridge.settings import WebSettings
 
@@ -46,7 +45,7 @@ async def candle_stack(data: Path) -> AsyncIterator[CandleStack]:
     async with running_sim(start="2026-01-05T00:00:00Z") as sim:  # type: ignore[arg-type]
         store = CandleStore.open(default_dsn(data))
         service = CandleService(store, Market("sim", sim.base_url, attempts=4), late_candle_wait_ms=300)
-        server = grpc.aio.server()
+        server = grpc_test_server()
         candles_pb2_grpc.add_CandleServiceServicer_to_server(CandleServicer(service), server)
         addr = f"127.0.0.1:{free_port()}"
         server.add_insecure_port(addr)

@@ -21,6 +21,7 @@ from parayok.v1 import (
     orders_pb2,
     orders_pb2_grpc,
 )
+from tests.conftest import grpc_test_server
 
 H1 = common_pb2.TIMEFRAME_1H
 M15 = common_pb2.TIMEFRAME_15M
@@ -285,7 +286,7 @@ class DoubleServer:
         self.server: grpc.aio.Server | None = None
 
     async def start(self) -> None:
-        self.server = grpc.aio.server()
+        self.server = grpc_test_server()
         self.add(self.server)
         self.server.add_insecure_port(self.addr)
         await self.server.start()
