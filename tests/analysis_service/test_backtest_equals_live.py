@@ -12,7 +12,7 @@ from analysis_service.engine.registry import default_registry
 from analysis_service.server import AnalysisServicer
 from parayok.v1 import analysis_pb2, analysis_pb2_grpc, common_pb2
 from tests.candle_service.conftest import SIM_START, CandleStack, candle_stack
-from tests.conftest import free_port
+from tests.conftest import free_port, grpc_test_server
 
 MIN = 60_000
 HISTORY = 12 * 60 * MIN
@@ -28,7 +28,7 @@ def fingerprint(e: analysis_pb2.Entry, kind: str) -> Fingerprint:
 
 async def run(stack: CandleStack, live: bool, batch: bool = False) -> list[Fingerprint]:
     client = CandleClient(stack.addr)
-    server = grpc.aio.server()
+    server = grpc_test_server()
     analysis_pb2_grpc.add_AnalysisServiceServicer_to_server(AnalysisServicer(client, default_registry()), server)
     addr = f"127.0.0.1:{free_port()}"
     server.add_insecure_port(addr)
@@ -43,7 +43,8 @@ async def run(stack: CandleStack, live: bool, batch: bool = False) -> list[Finge
                                                from_ms=SIM_START - HISTORY, live=live)
             if not live:
                 vm.to_ms = SIM_START + LIVE
-            call = stub.Run(analysis_pb2.RunRequest(vm=vm, batch_live_events=batch))
+            # the deadline bounds the whole stream, and with it the `async for` below
+            call = stub.Run(analysis_pb2.RunRequest(vm=vm, batch_live_events=batch), timeout=180)
             stepping: asyncio.Task[None] | None = None
             done = False
 
@@ -80,7 +81,7 @@ async def run(stack: CandleStack, live: bool, batch: bool = False) -> list[Finge
 async def test_history_and_live_pulses_give_the_same_entries(tmp_path: Path) -> None:
     async with candle_stack(tmp_path / "history") as stack:
         await stack.sim.admin.step(minutes=LIVE // MIN)
-        history = await run(stack, live=False)
+        history = await asyncio.wait_for(run(stack, live=False), timeout=300)
     # Live pulses only: no unclosed-kline ticks between steps (a tick may close an entry inside a
     # candle, where history can only see the whole candle — stop first).
     async with candle_stack(tmp_path / "live", push_interval=3600.0) as stack:

@@ -67,7 +67,11 @@ class Broker:
         await self.channel.close()
         if self.proc.poll() is None:
             self.proc.terminate()
-            await asyncio.to_thread(self.proc.wait, 15)
+            try:
+                await asyncio.to_thread(self.proc.wait, 15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()  # a process left behind would outlive the test run
+                await asyncio.to_thread(self.proc.wait, 10)
 
 
 @pytest_asyncio.fixture
@@ -189,9 +193,9 @@ async def test_sigkill_at_every_step_then_restart(sim: SimHandle, suite_env: dic
         await last.ready()
         answers.append(await check_settled(last, sim, len(STEPS) - 1))
         answers += [
-            await last.stub.ListAccounts(broker_pb2.ListAccountsRequest()),
-            await last.stub.GetAccount(broker_pb2.GetAccountRequest(account_id="sim")),
-            await last.stub.ListOpenOrders(broker_pb2.ListOpenOrdersRequest(account_id="sim")),
+            await last.stub.ListAccounts(broker_pb2.ListAccountsRequest(), timeout=30),
+            await last.stub.GetAccount(broker_pb2.GetAccountRequest(account_id="sim"), timeout=30),
+            await last.stub.ListOpenOrders(broker_pb2.ListOpenOrdersRequest(account_id="sim"), timeout=30),
         ]
         # every event since the first, durable across the eight kills
         answers += await read_events(last.stub)

@@ -99,7 +99,7 @@ async def test_history_pulses_are_ordered_higher_timeframe_first(stack: CandleSt
                                               to_ms=SIM_START)
     pulses: list[Pulse] = []
     kinds = []
-    async for event in stack.stub.StreamPulses(request):
+    async for event in stack.stub.StreamPulses(request, timeout=120):  # a deadline for the whole stream
         kinds.append(event.WhichOneof("event"))
         if event.HasField("pulses"):
             pulses.extend(unpack(event.pulses))
@@ -172,7 +172,7 @@ async def test_history_then_live_without_gap_or_duplicate_through_ws_drops(stack
 )
 async def test_bad_pulse_requests(stack: CandleStack, kw: dict[str, object], text: str) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as info:
-        async for _ in stack.stub.StreamPulses(candles_pb2.StreamPulsesRequest(**kw)):  # type: ignore[arg-type]
+        async for _ in stack.stub.StreamPulses(candles_pb2.StreamPulsesRequest(**kw), timeout=30):  # type: ignore[arg-type]
             pass
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert text in (info.value.details() or "")
@@ -181,7 +181,8 @@ async def test_bad_pulse_requests(stack: CandleStack, kw: dict[str, object], tex
 async def test_unknown_symbol_in_pulses_is_not_found(stack: CandleStack) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as info:
         async for _ in stack.stub.StreamPulses(candles_pb2.StreamPulsesRequest(
-                symbols=["BTCUSDT", "NOSUCHUSDT"], timeframes=[M1], from_ms=SIM_START - MIN, to_ms=SIM_START)):
+                symbols=["BTCUSDT", "NOSUCHUSDT"], timeframes=[M1], from_ms=SIM_START - MIN, to_ms=SIM_START),
+                timeout=30):
             pass
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
 

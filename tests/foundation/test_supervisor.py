@@ -142,4 +142,9 @@ def test_sim_market_starts_exchange_sim_and_candles_flow(suite_env: dict[str, st
         assert sum(len(b.open_time) for b in batches) == 48
     finally:
         s.proc.send_signal(signal.SIGTERM)
-        s.proc.wait(timeout=20)
+        try:
+            s.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            s.proc.kill()  # no supervisor left behind; its children die with it (pdeathsig)
+            s.proc.wait(timeout=10)
+            raise

@@ -102,7 +102,8 @@ async def test_sigkill_mid_history_and_mid_live(suite_env: dict[str, str], tmp_p
                         broker_account="acc1",
                         live_trading=True,
                     ),
-                )
+                ),
+                timeout=30,
             )
 
             # 1. Mid-history.
@@ -133,12 +134,12 @@ async def test_sigkill_mid_history_and_mid_live(suite_env: dict[str, str], tmp_p
 
             await wait_for(finished, 90, "every pulse after the second restart")
             entries = await stub.ListEntries(
-                orders_pb2.ListEntriesRequest(vm_id="crash", page=common_pb2.PageRequest(page_size=10_000))
+                orders_pb2.ListEntriesRequest(vm_id="crash", page=common_pb2.PageRequest(page_size=10_000)), timeout=30
             )
             expected = expected_entry_ids(SYMBOLS, T0, last)
             assert {e.id for e in entries.entries} == expected and entries.total == len(expected)
             orders = await stub.ListOrders(
-                orders_pb2.ListOrdersRequest(vm_id="crash", page=common_pb2.PageRequest(page_size=10_000))
+                orders_pb2.ListOrdersRequest(vm_id="crash", page=common_pb2.PageRequest(page_size=10_000)), timeout=30
             )
             assert orders.total == len(expected)
             real = {o.real.client_order_id: o for o in orders.orders if o.HasField("real")}

@@ -58,7 +58,13 @@ async def test_page_in_headless_chromium_renders_chart_and_entries(candles: Any)
             proc = await asyncio.create_subprocess_exec(
                 "node", str(NODE_DIR / "browser.js"), f"{origin}/?bridge={s.url}", cwd=NODE_DIR,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=dict(os.environ, CHROMIUM=CHROMIUM))
-            out, err = await asyncio.wait_for(proc.communicate(), 90)
+            try:
+                out, err = await asyncio.wait_for(proc.communicate(), 90)
+            except TimeoutError:
+                # left running, node would outlive the test; chromium exits when its pipe to node closes
+                proc.kill()
+                await asyncio.wait_for(proc.wait(), 10)
+                raise
             assert proc.returncode == 0, err.decode()[-2000:]
             shown = json.loads(out.decode().strip().splitlines()[-1])
     finally:
