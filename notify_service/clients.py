@@ -127,10 +127,13 @@ class ServiceClients:
         return await self._call("order_service", self.orders.GetReport(request, timeout=CALL_TIMEOUT_S))
 
     async def find_order(self, vm_id: str, client_order_id: str) -> orders_pb2.Order | None:
-        """The order whose real order has this client order id (OrderEvent.real_order carries no entry)."""
-        for order in await self.list_orders(vm_id, active_only=True):
-            if order.real.client_order_id == client_order_id:
-                return order
+        """The order whose real order has this client order id (OrderEvent.real_order carries no entry): among
+        the active orders, then among all (it may have closed before its event was handled: this service
+        catching up after a restart or a busy history, or a bracket that hit its stop within a minute)."""
+        for active_only in (True, False):
+            for order in await self.list_orders(vm_id, active_only=active_only):
+                if order.real.client_order_id == client_order_id:
+                    return order
         return None
 
     def order_events(self, after: int) -> AsyncIterator[orders_pb2.OrderEvent]:

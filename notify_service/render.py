@@ -54,9 +54,11 @@ def order_doc(order: orders_pb2.Order) -> dict[str, Any]:
 
 
 def _subject(doc: dict[str, Any] | None, real: orders_pb2.RealOrder) -> str:
-    if doc is None:
-        return f"<code>{escape(real.client_order_id)}</code>"
-    return f"{side_label(doc['side'])} <b>{escape(doc['symbol'])}</b>"
+    if doc is not None:
+        return f"{side_label(doc['side'])} <b>{escape(doc['symbol'])}</b>"
+    if real.symbol and real.side in (common_pb2.SIDE_BUY, common_pb2.SIDE_SELL):  # the real order's own
+        return f"{side_label(real.side)} <b>{escape(real.symbol)}</b>"
+    return f"<code>{escape(real.client_order_id)}</code>"
 
 
 def real_order(real: orders_pb2.RealOrder, doc: dict[str, Any] | None) -> str | None:
@@ -64,7 +66,7 @@ def real_order(real: orders_pb2.RealOrder, doc: dict[str, Any] | None) -> str | 
     account = escape(real.account_id)
     if real.status == orders_pb2.REAL_ORDER_STATUS_SENT:
         if doc is None:
-            return f"💸 New real order <code>{escape(real.client_order_id)}</code> on {account}"
+            return f"💸 New real order {_subject(doc, real)} on {account}"
         return order_line(doc["symbol"], doc["side"], doc["entry"], doc["take"], doc["stop"],
                           doc["timeframe"], doc["strategy"])
     if real.status == orders_pb2.REAL_ORDER_STATUS_OPEN:

@@ -140,3 +140,26 @@ async def test_streams_resume_after_a_cut_without_loss_or_repeat(stack: Stack) -
     texts = _pushed(stack, GROUP, skip)
     assert [t.rsplit(" ", 1)[-1] for t in texts] == ["1", "2", "3", "4"]
     assert stack.app.store.cursor("order") == 4
+
+
+async def test_a_real_order_handled_after_its_order_closed_is_still_named_by_side_and_symbol(stack: Stack) -> None:
+    """order_service's order_created carries no real link, so the entry behind a real order is looked up when its
+    first event is handled; by then the order may have closed (this service catching up, a stop hit within a
+    minute): it is found among all orders, and a real order found nowhere is named by its own side and symbol."""
+    await _subscribe(stack)
+    skip = len(stack.api.texts(OWNER))
+    closed_xrp = orders_pb2.Order(
+        id="o3", vm_id="vm1", entry=entry("XRPUSDT", entry_price=3.25, stop_loss=3.2, take_profit=3.3,
+                                          result=common_pb2.ENTRY_RESULT_WON),
+        real=orders_pb2.RealOrder(client_order_id="c5", account_id="paper"))
+    stack.order.orders = [closed_xrp]
+    await stack.order.log.push(orders_pb2.OrderEvent(vm_id="vm1", real_order=orders_pb2.RealOrder(
+        client_order_id="c5", account_id="paper", status=orders_pb2.REAL_ORDER_STATUS_SENT)))
+    await stack.order.log.push(orders_pb2.OrderEvent(vm_id="vm1", real_order=orders_pb2.RealOrder(
+        client_order_id="c6", account_id="paper", status=orders_pb2.REAL_ORDER_STATUS_OPEN, symbol="ADAUSDT",
+        side=common_pb2.SIDE_SELL, filled_quantity=10, average_price=0.5, stop_order_id="s6")))
+    await stack.api.wait_sent(skip + 2, OWNER)
+    assert _pushed(stack, OWNER, skip) == [
+        "🍏 Long <b>XRPUSDT</b> 3.25, 💰 3.3, ⛔ 3.2, (1h, tpcwfma)",
+        "✅ Filled 🍎 Short <b>ADAUSDT</b>: 10 @ 0.5 (paper)",
+    ]
