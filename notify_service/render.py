@@ -66,7 +66,7 @@ def real_order(real: orders_pb2.RealOrder, doc: dict[str, Any] | None) -> str | 
     account = escape(real.account_id)
     if real.status == orders_pb2.REAL_ORDER_STATUS_SENT:
         if doc is None:
-            return f"💸 New real order {_subject(doc, real)} on {account}"
+            return f"💸 New real order {_subject(None, real)} on {account}"
         return order_line(doc["symbol"], doc["side"], doc["entry"], doc["take"], doc["stop"],
                           doc["timeframe"], doc["strategy"])
     if real.status == orders_pb2.REAL_ORDER_STATUS_OPEN:

@@ -7,7 +7,6 @@ Each translates API messages to domain types and gRPC failures to ``Unavailable`
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 
 import grpc
@@ -27,6 +26,7 @@ from order_service.ports import (
     WentLive,
 )
 from parayok.convert import timeframe_enum
+from parayok.tasks import cancel_and_wait
 from parayok.v1 import (
     analysis_pb2,
     analysis_pb2_grpc,
@@ -175,8 +175,6 @@ class PlacementStream:
         self.reader = asyncio.create_task(self._read())
 
     async def place(self, request: broker_pb2.PlaceBracketOrderRequest) -> broker_pb2.BracketPlacement:
-        if self.broken is not None:
-            raise self.broken
         answer = asyncio.get_running_loop().create_future()
         queue = self.waiting.setdefault(request.client_order_id, [])
         queue.append(answer)
@@ -195,6 +193,7 @@ class PlacementStream:
                 self.waiting.pop(request.client_order_id, None)
 
     async def _read(self) -> None:
+        broken = Unavailable("broker_service: the bracket placement stream was closed")
         try:
             while (placement := await self.call.read()) is not grpc.aio.EOF:
                 assert isinstance(placement, broker_pb2.BracketPlacement)
@@ -202,11 +201,10 @@ class PlacementStream:
                     if not answer.done():  # the oldest placement of this id still waiting
                         answer.set_result(placement)
                         break
-            self.broken = Unavailable("broker_service: the bracket placement stream ended")
+            broken = Unavailable("broker_service: the bracket placement stream ended")
         except grpc.aio.AioRpcError as exc:
-            self.broken = _unavailable("broker_service", exc)
+            broken = _unavailable("broker_service", exc)
         finally:
-            broken = self.broken or Unavailable("broker_service: the bracket placement stream was closed")
             self.broken = broken
             for queue in self.waiting.values():
                 for answer in queue:
@@ -215,9 +213,7 @@ class PlacementStream:
 
     async def close(self) -> None:
         self.call.cancel()
-        self.reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.reader
+        await cancel_and_wait(self.reader)
 
 
 class BrokerClient:

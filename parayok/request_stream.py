@@ -9,9 +9,10 @@ that turns one request into its answer, errors included.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import TypeVar
+
+from parayok.tasks import cancel_and_wait
 
 Request = TypeVar("Request")
 Answer = TypeVar("Answer")
@@ -47,7 +48,4 @@ async def answer_each(requests: AsyncIterator[Request],
             yield item
         await reader  # a failed read ends the stream with its error
     finally:
-        for task in (reader, *working):
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(reader, *working, return_exceptions=True)
+        await cancel_and_wait(reader, *working)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import grpc
 
+from order_service.clients import STATUS_BY_NUMBER
 from parayok.request_stream import answer_each
 from parayok.v1 import (
     analysis_pb2,
@@ -172,8 +173,7 @@ class BrokerDouble(broker_pb2_grpc.BrokerServiceServicer):
     ) -> broker_pb2.Bracket:
         placement = await self._placement(request)
         if placement.error_code:
-            await context.abort(grpc.StatusCode.UNAVAILABLE if placement.error_code == 14 else
-                                grpc.StatusCode.FAILED_PRECONDITION, placement.error_message)
+            await context.abort(STATUS_BY_NUMBER[placement.error_code], placement.error_message)
         return placement.bracket
 
     async def PlaceBracketOrders(
