@@ -30,10 +30,6 @@ log = logging.getLogger("broker_service.mark_prices")
 
 
 class MarkPriceFeed:
-    # python-binance's read loop waits this long on a silent socket before it notices a close (10 s by
-    # default): a quiet stream (a stepped simulator) would make every stop or resubscribe that slow.
-    READ_TIMEOUT_S = 0.5
-
     def __init__(self, client: AsyncClient, ws_url: str, symbols: Iterable[str] = (), account_id: str = "") -> None:
         self.client = client
         self.ws_url = ws_url
@@ -106,8 +102,7 @@ class MarkPriceFeed:
         )
 
     async def _session(self) -> None:
-        async with market_stream(self.client, self.ws_url, self.streams(),
-                                 read_timeout_s=self.READ_TIMEOUT_S) as payloads:
+        async with market_stream(self.client, self.ws_url, self.streams()) as payloads:
             self.connects += 1
             self.connected = True
             log.info(

@@ -90,10 +90,8 @@ class LiveFeed:
                 await self._run_once()
 
     async def _run_once(self) -> None:
-        # read_timeout_s: how soon python-binance's read loop notices a stop (its 10 s default held every
-        # stop and reconnect of the feed that long)
         async with market_stream(self.market.client, self.market.ws_url, self.streams(), max_queue=self.max_queue,
-                                 read_timeout_s=1.0, silence_s=self.silence_s) as payloads:
+                                 silence_s=self.silence_s) as payloads:
             self.connects += 1
             log.info("kline websocket connected", extra={"event": "ws_connected", "streams": len(self.streams())})
             self.changed.set()

@@ -23,18 +23,18 @@ class StreamBroken(Exception):
 
 @contextlib.asynccontextmanager
 async def market_stream(client: AsyncClient, ws_url: str, streams: Sequence[str], *, max_queue: int = 100,
-                        read_timeout_s: float | None = None,
+                        read_timeout_s: float = 0.5,
                         silence_s: float | None = None) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
     """Opens ``streams`` on one combined socket at ``ws_url``; yields their payloads (``data``) in order.
 
     ``max_queue``: python-binance's queue bound (an overflow breaks the stream). ``read_timeout_s``: how long
-    python-binance's read loop waits on a quiet socket before it notices a close (its default 10 s).
+    python-binance's read loop waits on a quiet socket before it notices a close or a stop (its own default,
+    10 s, made every stop and reconnect of a quiet stream, such as a stepped simulator's, that slow).
     ``silence_s``: no message for this long breaks the stream (None: a quiet stream is fine)."""
     manager = BinanceSocketManager(client, max_queue_size=max_queue)
     manager.FSTREAM_URL = ws_url
     socket = manager.futures_multiplex_socket(list(streams))
-    if read_timeout_s is not None:
-        socket.TIMEOUT = read_timeout_s
+    socket.TIMEOUT = read_timeout_s
     socket.MAX_RECONNECTS = 0
     async with socket as stream:
         yield _payloads(stream, silence_s)
