@@ -4,7 +4,6 @@ sees gRPC)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
@@ -12,6 +11,7 @@ from decimal import Decimal
 import grpc
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
+from parayok.tasks import cancel_and_wait
 from parayok.v1 import candles_pb2, candles_pb2_grpc, common_pb2
 
 from .filters import SymbolRules, dec
@@ -125,9 +125,6 @@ class CandlePriceFeed:
                         await self._handler(sym, low, high, close, int(t))
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        await cancel_and_wait(self._task)
         if self._channel is not None:
             await self._channel.close()

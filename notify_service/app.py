@@ -8,6 +8,8 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from parayok.tasks import cancel_and_wait
+
 from .clients import ServiceClients, follow
 from .commands import Commands
 from .delivery import Deliverer, RateLimiter
@@ -76,11 +78,7 @@ async def running(settings: NotifySettings) -> AsyncIterator[NotifyApp]:
     try:
         yield NotifyApp(core, store, bot, deliverer, router)
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(*tasks)
         router.save_cursors()
         # Bounded: the whole service must stop within its shutdown grace, Telegram reachable or not.
         if deliverer is not None:

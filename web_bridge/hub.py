@@ -20,6 +20,8 @@ from typing import Any, Protocol
 
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
+from parayok.tasks import cancel_and_wait
+
 from . import protocol as p
 from .backends import BackendError, Backends
 from .bridge import Bridge, Reply, Session, default_vm
@@ -67,11 +69,7 @@ class Hub:
             self._tasks.append(asyncio.create_task(self._forever(name, fn), name=f"web_bridge.{name}"))
 
     async def stop(self) -> None:
-        for t in self._tasks:
-            t.cancel()
-        for t in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
+        await cancel_and_wait(*self._tasks)
         self._tasks.clear()
 
     async def _forever(self, name: str, fn: Callable[[], Awaitable[None]]) -> None:
