@@ -1,9 +1,11 @@
-"""Shared test helpers: free loopback ports and environments for real service processes."""
+"""Shared test helpers: free loopback ports, environments for real service processes, stopping them."""
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +23,18 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def stop_process(proc: subprocess.Popen[bytes], grace_s: float) -> int:
+    """SIGTERMs ``proc`` and gives it ``grace_s`` to end; kills it if it does not (left running, it would outlive
+    the test run). Returns its exit code (negative: the signal that ended it)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            return proc.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return proc.wait(timeout=10)
 
 
 def grpc_test_server(**kw: Any) -> grpc.aio.Server:

@@ -22,6 +22,7 @@ from exchange_sim.testing import SimHandle, running_sim
 from parayok.bootstrap import wait_serving
 from parayok.supervisor import dies_with_parent
 from parayok.v1 import broker_pb2, broker_pb2_grpc, common_pb2
+from tests.conftest import stop_process
 
 from .conftest import bracket_req, eventually, sim_account_state
 
@@ -65,13 +66,7 @@ class Broker:
 
     async def stop(self) -> None:
         await self.channel.close()
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                await asyncio.to_thread(self.proc.wait, 15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()  # a process left behind would outlive the test run
-                await asyncio.to_thread(self.proc.wait, 10)
+        await asyncio.to_thread(stop_process, self.proc, 15)
 
 
 @pytest_asyncio.fixture

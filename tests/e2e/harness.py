@@ -34,7 +34,7 @@ from parayok.bootstrap import wait_serving
 from parayok.services import SERVICES
 from parayok.supervisor import dies_with_parent, wait_http_ok
 from parayok.v1 import broker_pb2, broker_pb2_grpc, common_pb2, orders_pb2, orders_pb2_grpc
-from tests.conftest import PYTHON, ROOT, free_port
+from tests.conftest import PYTHON, ROOT, free_port, stop_process
 
 MIN = 60_000
 DAY = 1440 * MIN
@@ -118,13 +118,7 @@ class Suite:
             await channel.close()
         if self.proc is None:
             return None
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.to_thread(self.proc.wait, 30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            await asyncio.to_thread(self.proc.wait, 10)
-        return self.proc.returncode
+        return await asyncio.to_thread(stop_process, self.proc, 30)
 
     def events(self) -> list[Json]:
         """Every JSON log line so far (the supervisor's and its children's stderr), read incrementally."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from notify_service.testing import running_botapi
 from parayok.bootstrap import wait_serving
 from parayok.supervisor import dies_with_parent
 from parayok.v1 import broker_pb2, broker_pb2_grpc, common_pb2, orders_pb2, orders_pb2_grpc
-from tests.conftest import PYTHON, ROOT, free_port
+from tests.conftest import PYTHON, ROOT, free_port, stop_process
 
 CHAT = 4242
 SYMBOLS = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"]
@@ -220,9 +219,4 @@ async def test_history_to_live_bracket_telegram_and_socketio(suite_env: dict[str
         finally:
             with contextlib.suppress(Exception):
                 await sio.disconnect()
-            suite.send_signal(signal.SIGTERM)
-            try:
-                suite.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                suite.kill()
-            assert suite.returncode == 0, log.read_text()[-3000:]
+            assert stop_process(suite, 30) == 0, log.read_text()[-3000:]

@@ -15,7 +15,7 @@ import pytest
 
 from parayok.bootstrap import wait_serving
 from parayok.supervisor import dies_with_parent
-from tests.conftest import PYTHON
+from tests.conftest import PYTHON, stop_process
 
 MODULES = {"candle_service", "analysis_service", "order_service", "broker_service", "notify_service",
            "web_bridge"}
@@ -141,10 +141,5 @@ def test_sim_market_starts_exchange_sim_and_candles_flow(suite_env: dict[str, st
                 symbol="BTCUSDT", timeframe=common_pb2.TIMEFRAME_1H, limit=48), timeout=60))
         assert sum(len(b.open_time) for b in batches) == 48
     finally:
-        s.proc.send_signal(signal.SIGTERM)
-        try:
-            s.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            s.proc.kill()  # no supervisor left behind; its children die with it (pdeathsig)
-            s.proc.wait(timeout=10)
-            raise
+        # killed if it ignores SIGTERM (no supervisor left behind; its children die with it: pdeathsig)
+        assert stop_process(s.proc, 20) != -signal.SIGKILL, "the supervisor ignored SIGTERM"

@@ -15,7 +15,7 @@ from order_service.store import Store
 from parayok.bootstrap import wait_serving
 from parayok.supervisor import dies_with_parent
 from parayok.v1 import common_pb2, orders_pb2, orders_pb2_grpc
-from tests.conftest import PYTHON, ROOT, free_port
+from tests.conftest import PYTHON, ROOT, free_port, stop_process
 from tests.orders.conftest import T0, wait_for
 from tests.orders.doubles import PULSE_MS, entry_at, expected_entry_ids, running_doubles
 
@@ -39,13 +39,8 @@ class Proc:
         self.p.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.p is not None and self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait(timeout=5)
+        if self.p is not None:
+            stop_process(self.p, 15)
 
 
 def last_pulse(db: Path) -> int:
